@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+
+from accounts.models import AuditLogEntry, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin[User]):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    search_fields = ["email", "first_name", "last_name"]
+    readonly_fields = ["uuid", "last_login", "date_joined"]
+    fieldsets = (
+        (None, {"fields": ("uuid", "email", "password")}),
+        ("Name", {"fields": ("first_name", "last_name")}),
+        ("Roles and access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name", "password1", "password2"),
+            },
+        ),
+    )
+    filter_horizontal = ["groups"]
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin[AuditLogEntry]):
+    """Read-only, and for superusers only: the audit trail is examined, never edited."""
+
+    list_display = ["at", "action", "actor", "ip_address", "object_type", "object_id"]
+    list_filter = ["action"]
+    search_fields = ["actor__email", "action", "object_id", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    readonly_fields = [field.name for field in AuditLogEntry._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,30 @@
+"""Navigation by role: each person sees the links to the areas they may open."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.roles import ACCESS_PATIENT_PORTAL, ACCESS_STAFF_AREA
+
+
+class NavItem(TypedDict):
+    label: str
+    url: str
+
+
+def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
+    user = getattr(request, "user", None)
+    items: list[NavItem] = [{"label": _("Home"), "url": reverse("home")}]
+    if user is None or not user.is_authenticated:
+        return {"nav_items": items}
+    if user.has_perm(ACCESS_STAFF_AREA):
+        items.append({"label": _("Staff"), "url": reverse("scheduling:staff-home")})
+    if user.has_perm(ACCESS_PATIENT_PORTAL):
+        items.append({"label": _("My portal"), "url": reverse("patients:portal-home")})
+    if user.is_staff:
+        items.append({"label": _("Admin"), "url": reverse("admin:index")})
+    return {"nav_items": items}

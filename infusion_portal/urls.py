@@ -1,0 +1,21 @@
+"""Root URL map (stable: see README, 'URL map')."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from infusion_portal.health import healthz
+
+urlpatterns = [
+    path("", include("content.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("portal/", include("patients.urls")),
+    path("staff/", include("scheduling.urls")),
+    path("api/", include("infusion_portal.api_urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+admin.site.site_header = "Infusion Portal administration"
+admin.site.site_title = "Infusion Portal admin"

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import seed_demo_users
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print the demo logins. Development only."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options.get("force"):
+            # Demo accounts have published passwords: never create them in production.
+            raise CommandError("seed_demo runs only with DJANGO_DEBUG=1.")
+        logins = seed_demo_users()
+        self.stdout.write("Demo logins (role, email, password):")
+        for login in logins:
+            self.stdout.write(f"{login.role}, {login.email}, {login.password}")
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Run even when DEBUG is off (tests)."
+        )

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from accounts.roles import sync_roles
+
+    sync_roles(using=using)
 
 
 class AccountsConfig(AppConfig):
@@ -9,3 +18,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401  (connects the audit receivers)
+
+        # After every migrate and every flush (the test suite flushes between transactional
+        # tests), so the roles always exist with their permissions.
+        post_migrate.connect(_sync_roles, sender=self)

@@ -36,3 +36,14 @@ def test_a_user_without_a_role_may_open_neither(make_user) -> None:
 
     assert not user.has_perm(ACCESS_STAFF_AREA)
     assert not user.has_perm(ACCESS_PATIENT_PORTAL)
+
+
+def test_roles_are_restored_with_their_permissions_after_a_flush() -> None:
+    from django.core.management import call_command
+
+    Group.objects.all().delete()
+
+    call_command("flush", "--no-input", verbosity=0)
+
+    nurse_group = Group.objects.get(name=Role.NURSE.value)
+    assert nurse_group.permissions.filter(codename="access_staff_area").exists()

@@ -20,7 +20,8 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:s3cret@smtp.example.org:587",
 }
-OUR_VARIABLES = (*PRODUCTION_ENV, "DJANGO_READ_DOT_ENV_FILE")
+# DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; production must not.
+OUR_VARIABLES = (*PRODUCTION_ENV, "DJANGO_READ_DOT_ENV_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def run_django(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

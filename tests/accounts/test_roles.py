@@ -38,10 +38,9 @@ def test_a_user_without_a_role_may_open_neither(make_user) -> None:
     assert not user.has_perm(ACCESS_PATIENT_PORTAL)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_roles_are_restored_with_their_permissions_after_a_flush() -> None:
     from django.core.management import call_command
-
-    Group.objects.all().delete()
 
     call_command("flush", "--no-input", verbosity=0)
 

@@ -1,4 +1,4 @@
-"""``/healthz``: liveness and readiness of the web process and what it depends on."""
+"""Endpoints for machines: ``/healthz`` (liveness and readiness) and ``/favicon.ico``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -70,3 +71,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": OK if healthy else FAILED, "checks": results},
         status=200 if healthy else 503,
     )
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

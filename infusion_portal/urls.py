@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from infusion_portal.health import healthz
+from infusion_portal.health import favicon, healthz
 
 urlpatterns = [
     path("", include("content.urls")),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/", include("infusion_portal.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 admin.site.site_header = "Infusion Portal administration"

@@ -26,6 +26,7 @@ PUBLIC_URL_NAMES = frozenset(
         "password_reset_confirm",
         "password_reset_complete",
         "healthz",
+        "favicon",
         # The admin's own login and logout; every other admin page sends visitors there.
         "admin:login",
         "admin:logout",

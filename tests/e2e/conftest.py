@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.path):
@@ -63,6 +66,7 @@ class PageWatch:
         self.foreign_requests: list[str] = []
         self.failed_responses: list[str] = []
         self._host = allowed_host
+        self._page = page
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         page.on("request", self._on_request)
@@ -84,6 +88,19 @@ class PageWatch:
     def _on_response(self, response: Any) -> None:
         if response.status >= 400:
             self.failed_responses.append(f"{response.status} {response.url}")
+
+    def assert_accessible(self) -> None:
+        """axe-core (bundled in axe-playwright-python, injected locally) finds no serious or
+        critical WCAG 2.2 A/AA violation on the current page."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        results = Axe().run(self._page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        serious = [
+            f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+            for violation in results.response["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
 
     def assert_clean(self) -> None:
         assert self.console_errors == []

@@ -6,5 +6,14 @@ from patients import views
 
 app_name = "patients"
 urlpatterns = [
-    path("", views.portal_home, name="portal-home"),
+    path("portal/", views.portal_home, name="portal-home"),
+    path("staff/patients/", views.patient_list, name="list"),
+    path("staff/patients/new/", views.patient_create, name="create"),
+    path("staff/patients/<uuid:patient_uuid>/", views.patient_chart, name="chart"),
+    path("staff/patients/<uuid:patient_uuid>/edit/", views.patient_edit, name="edit"),
+    path(
+        "staff/patients/<uuid:patient_uuid>/measurements/new/",
+        views.measurement_create,
+        name="measurement-create",
+    ),
 ]

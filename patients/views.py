@@ -1,10 +1,32 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import uuid
 
-from accounts.permissions import patient_required
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from accounts.permissions import patient_required, staff_required
+from patients.access import access_patient, visible_patients
+from patients.exceptions import MeasurementMissingError
+from patients.forms import MeasurementForm, PatientForm, PatientSearchForm
+from patients.models import PayerCoverage, PriorAuthorization
+from patients.selectors import dosing_measurement
+from patients.services import create_patient, record_measurement, update_patient
+
+PATIENTS_PER_PAGE = 25
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 (login is required by the decorators)
+    return user
 
 
 @patient_required
@@ -12,3 +34,106 @@ from accounts.permissions import patient_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     """The patient's landing page."""
     return render(request, "patients/portal_home.html")
+
+
+@staff_required
+@permission_required("patients.view_patient", raise_exception=True)
+@require_GET
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """Patients this person may see, searchable by name, MRN or date of birth."""
+    form = PatientSearchForm(request.GET or None)
+    patients = visible_patients(request.user).only(
+        "uuid", "mrn", "first_name", "last_name", "date_of_birth", "state",
+        "preferred_site_of_care",
+    )  # fmt: skip
+    if form.is_valid():
+        patients = patients.search(form.cleaned_data["q"])
+        if form.cleaned_data["state"]:
+            patients = patients.filter(state=form.cleaned_data["state"])
+        if form.cleaned_data["site"]:
+            patients = patients.filter(preferred_site_of_care=form.cleaned_data["site"])
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/patient_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@staff_required
+@permission_required("patients.add_patient", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = create_patient(actor=_actor(request), request=request, **form.cleaned_data)
+        messages.success(request, f"{patient.full_name} is enrolled.")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": None})
+
+
+@staff_required
+@permission_required("patients.view_patient", raise_exception=True)
+@require_GET
+def patient_chart(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
+    """The chart: demographics, safety facts, weights, coverage and authorizations."""
+    patient = access_patient(request, patient_uuid)
+    today = timezone.localdate()
+    coverages = PayerCoverage.objects.filter(patient=patient).prefetch_related(
+        Prefetch("authorizations", queryset=PriorAuthorization.objects.order_by("-approved_to"))
+    )
+    try:
+        dosing_weight = dosing_measurement(patient, on=today)
+        weight_problem = ""
+    except MeasurementMissingError as error:
+        dosing_weight = None
+        weight_problem = str(error)
+    return render(
+        request,
+        "patients/patient_chart.html",
+        {
+            "patient": patient,
+            "today": today,
+            "measurements": patient.measurements.select_related("recorded_by")[:10],
+            "dosing_measurement": dosing_weight,
+            "weight_problem": weight_problem,
+            "coverages": coverages,
+            "consents": patient.consents.all()[:10],
+            # therapies sits above patients: the chart reads plans through the reverse
+            # relation rather than importing therapies (django-stubs cannot see it from here).
+            "plans": patient.therapy_plans.select_related(  # type: ignore[attr-defined]
+                "indication", "product"
+            )[:20],
+            "measurement_form": MeasurementForm(),
+        },
+    )
+
+
+@staff_required
+@permission_required("patients.change_patient", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
+    patient = access_patient(request, patient_uuid, action="patients.chart.edit_opened")
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        update_patient(patient=patient, actor=_actor(request), request=request, **form.cleaned_data)
+        messages.success(request, "The record is saved.")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@staff_required
+@permission_required("patients.add_measurement", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def measurement_create(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
+    patient = access_patient(request, patient_uuid, action="patients.measurement.form_opened")
+    form = MeasurementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        record_measurement(
+            patient=patient, actor=_actor(request), request=request, **form.cleaned_data
+        )
+        messages.success(request, "The measurement is recorded.")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return render(request, "patients/measurement_form.html", {"form": form, "patient": patient})

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import (
+    US_STATES,
+    Measurement,
+    Patient,
+    RenalRisk,
+    SiteOfCare,
+    ThrombosisRisk,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PatientForm(forms.ModelForm[Patient]):
+    thrombosis_risk_factors = forms.MultipleChoiceField(
+        label=_("Thrombosis risk factors"),
+        choices=ThrombosisRisk.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Age over 65 is taken from the date of birth."),
+    )
+    renal_risk_factors = forms.MultipleChoiceField(
+        label=_("Renal risk factors"),
+        choices=RenalRisk.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Age over 65 is taken from the date of birth."),
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "time_zone",
+            "preferred_language",
+            "preferred_site_of_care",
+            "allergies",
+            "iga_deficient",
+            "anti_iga_antibodies",
+            "thrombosis_risk_factors",
+            "renal_risk_factors",
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "allergies": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+        }
+
+    def clean_mrn(self) -> str:
+        return str(self.cleaned_data["mrn"]).strip().upper()
+
+
+class MeasurementForm(forms.ModelForm[Measurement]):
+    class Meta:
+        model = Measurement
+        fields = ["measured_on", "weight_kg", "height_cm"]
+        labels = {"weight_kg": _("Weight (kg)"), "height_cm": _("Height (cm)")}
+        widgets = {"measured_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["measured_on"].initial = timezone.localdate()
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search by name, MRN or date of birth"), required=False, max_length=100
+    )
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("Any state")), *US_STATES]
+    )
+    site = forms.ChoiceField(
+        label=_("Site of care"), required=False, choices=[("", _("Any site")), *SiteOfCare.choices]
+    )

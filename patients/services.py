@@ -1,0 +1,115 @@
+"""Writes to patient records. Each one is audited with the fields it changed (not values)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import log_action
+from accounts.models import User
+from patients.models import CareAssignment, Measurement, Patient
+
+# product.md: a nurse sees the patients of her own visits for 90 days after the visit.
+CARE_ACCESS_DAYS_AFTER_VISIT = 90
+
+
+@transaction.atomic
+def create_patient(*, actor: User, request: HttpRequest | None = None, **fields: Any) -> Patient:
+    """Enroll a patient. ``fields`` are Patient model fields (validated here)."""
+    patient = Patient(**fields)
+    patient.full_clean()
+    patient.save()
+    log_action(
+        "patients.patient.created",
+        actor=actor,
+        request=request,
+        obj=patient,
+        patient_uuid=patient.uuid,
+    )
+    return patient
+
+
+@transaction.atomic
+def update_patient(
+    *, patient: Patient, actor: User, request: HttpRequest | None = None, **changes: Any
+) -> Patient:
+    """Change a patient's record; the audit entry names the fields that changed."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    changed = sorted(name for name, value in changes.items() if getattr(locked, name) != value)
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, changes[name])
+    locked.full_clean()
+    locked.save(update_fields=[*changed, "updated_at"])
+    log_action(
+        "patients.patient.changed",
+        actor=actor,
+        request=request,
+        obj=locked,
+        patient_uuid=locked.uuid,
+        data={"fields": changed},
+    )
+    return locked
+
+
+@transaction.atomic
+def record_measurement(
+    *,
+    patient: Patient,
+    actor: User,
+    measured_on: dt.date,
+    weight_kg: Decimal,
+    height_cm: Decimal | None = None,
+    request: HttpRequest | None = None,
+) -> Measurement:
+    """Record a weight (and height) for dosing."""
+    measurement = Measurement(
+        patient=patient,
+        measured_on=measured_on,
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        recorded_by=actor,
+    )
+    measurement.full_clean()
+    measurement.save()
+    log_action(
+        "patients.measurement.recorded",
+        actor=actor,
+        request=request,
+        obj=measurement,
+        patient_uuid=patient.uuid,
+    )
+    return measurement
+
+
+@transaction.atomic
+def grant_care_access(*, patient: Patient, nurse: User, source: str, visit_on: dt.date) -> None:
+    """Let a nurse see the patient's chart for a visit (scheduling calls this on assignment).
+
+    Idempotent per (source, nurse): re-assigning the same visit moves the window.
+    """
+    CareAssignment.objects.update_or_create(
+        source=source,
+        nurse=nurse,
+        defaults={
+            "patient": patient,
+            "visible_from": min(visit_on, timezone.localdate()),
+            "visible_until": visit_on + dt.timedelta(days=CARE_ACCESS_DAYS_AFTER_VISIT),
+        },
+    )
+
+
+@transaction.atomic
+def revoke_care_access(*, source: str, nurse: User | None = None) -> int:
+    """End the access a visit granted (the nurse was unassigned or the visit cancelled)."""
+    assignments = CareAssignment.objects.filter(source=source)
+    if nurse is not None:
+        assignments = assignments.filter(nurse=nurse)
+    deleted, _ = assignments.delete()
+    return deleted

@@ -1,0 +1,131 @@
+"""Reads of published content for the public pages, feed, sitemap and API."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, Max, Q, QuerySet
+
+from content.models import Article, Condition, Language, Topic
+
+# PostgreSQL text-search configurations per article language.
+SEARCH_CONFIGS = {Language.ENGLISH: "english", Language.SPANISH: "spanish"}
+
+
+def published_articles() -> QuerySet[Article]:
+    """Every page the public may read; drafts and pages in review never leave the admin."""
+    return Article.objects.filter(status=Article.Status.PUBLISHED)
+
+
+def article_list(
+    *, query: str = "", topic: str = "", condition: str = "", language: str = ""
+) -> QuerySet[Article]:
+    """Published pages filtered by topic/condition slug and language, searched by ``query``.
+
+    On PostgreSQL the search is full-text (title weighs most, then summary, then body) and
+    results come best match first; elsewhere a case-insensitive substring match stands in.
+    """
+    articles = published_articles().prefetch_related("topics", "conditions")
+    if topic:
+        articles = articles.filter(topics__slug=topic)
+    if condition:
+        articles = articles.filter(conditions__slug=condition)
+    if language:
+        articles = articles.filter(language=language)
+    query = query.strip()
+    if not query:
+        return articles.order_by("title")
+    if connection.vendor == "postgresql":
+        return _full_text_search(articles, query)
+    return articles.filter(
+        Q(title__icontains=query) | Q(summary__icontains=query) | Q(body_markdown__icontains=query)
+    ).order_by("title")
+
+
+def _full_text_search(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    # English stemming serves both languages acceptably for a first slice; the Spanish
+    # configuration is used when the reader filters to Spanish pages.
+    config = "english"
+    vector = (
+        SearchVector("title", weight="A", config=config)
+        + SearchVector("summary", weight="B", config=config)
+        + SearchVector("body_markdown", weight="C", config=config)
+    )
+    search = SearchQuery(query, search_type="websearch", config=config)
+    spanish_vector = (
+        SearchVector("title", weight="A", config="spanish")
+        + SearchVector("summary", weight="B", config="spanish")
+        + SearchVector("body_markdown", weight="C", config="spanish")
+    )
+    spanish_search = SearchQuery(query, search_type="websearch", config="spanish")
+    return (
+        articles.annotate(
+            rank=SearchRank(vector, search) + SearchRank(spanish_vector, spanish_search)
+        )
+        .filter(Q(rank__gt=0))
+        .order_by("-rank", "title")
+    )
+
+
+def related_articles(article: Article, *, limit: int = 3) -> list[Article]:
+    """Other published pages in the same language sharing a condition or topic, closest first."""
+    condition_ids = [c.pk for c in article.conditions.all()]
+    topic_ids = [t.pk for t in article.topics.all()]
+    return list(
+        published_articles()
+        .filter(language=article.language)
+        .filter(Q(conditions__in=condition_ids) | Q(topics__in=topic_ids))
+        .exclude(pk=article.pk)
+        .annotate(
+            shared=Count("conditions", filter=Q(conditions__in=condition_ids), distinct=True)
+            + Count("topics", filter=Q(topics__in=topic_ids), distinct=True)
+        )
+        .order_by("-shared", "title")[:limit]
+    )
+
+
+def translations_of(article: Article) -> list[Article]:
+    """The published versions of this page in other languages (for hreflang and the switch)."""
+    original_id = article.translation_of_id or article.pk
+    return list(
+        published_articles()
+        .filter(Q(pk=original_id) | Q(translation_of_id=original_id))
+        .exclude(pk=article.pk)
+        .only("slug", "language", "title")
+    )
+
+
+def browse_facets() -> tuple[list[Topic], list[Condition]]:
+    """Topics and conditions that have at least one published page."""
+    published = Q(articles__status=Article.Status.PUBLISHED)
+    topics = list(Topic.objects.filter(published).distinct())
+    conditions = list(Condition.objects.filter(published).distinct())
+    return topics, conditions
+
+
+@dataclass(frozen=True)
+class ContentVersion:
+    """What a public page's ETag and Last-Modified are computed from."""
+
+    last_modified: datetime.datetime | None
+    fingerprint: str
+
+
+def content_version() -> ContentVersion:
+    """The newest change to any published page, topic or condition, in one query."""
+    row = Article.objects.aggregate(
+        article=Max("updated_at", filter=Q(status=Article.Status.PUBLISHED)),
+        published=Count("pk", filter=Q(status=Article.Status.PUBLISHED)),
+        any_change=Max("updated_at"),
+    )
+    topic = Topic.objects.aggregate(latest=Max("updated_at"))["latest"]
+    condition = Condition.objects.aggregate(latest=Max("updated_at"))["latest"]
+    # any_change: unpublishing a page changes it, so pages linking to it must change too.
+    stamps = [s for s in (row["article"], row["any_change"], topic, condition) if s is not None]
+    latest = max(stamps) if stamps else None
+    fingerprint = f"{latest.isoformat() if latest else '-'}:{row['published']}"
+    return ContentVersion(last_modified=latest, fingerprint=fingerprint)

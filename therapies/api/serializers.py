@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from inventory.models import Product
-from therapies.models import Indication
+from therapies.models import Indication, TherapyPlan
 
 
 class DoseCalculationInputSerializer(serializers.Serializer[dict[str, Any]]):
@@ -83,3 +83,35 @@ class DoseCalculationOutputSerializer(serializers.Serializer[dict[str, Any]]):
     max_rate_ml_per_h = serializers.IntegerField()
     infusion_minutes = serializers.IntegerField()
     warnings = WarningSerializer(many=True)
+
+
+class IndicationSerializer(serializers.ModelSerializer[Indication]):
+    class Meta:
+        model = Indication
+        fields = [
+            "slug", "name", "icd10_codes", "usual_loading", "usual_maintenance",
+            "loading_dose_g_per_kg", "loading_days", "maintenance_dose_g_per_kg",
+            "maintenance_interval_days",
+        ]  # fmt: skip
+
+
+class TherapyPlanSerializer(serializers.ModelSerializer[TherapyPlan]):
+    patient = serializers.UUIDField(source="patient.uuid", read_only=True)
+    indication = serializers.CharField(source="indication.slug", read_only=True)
+    product = serializers.CharField(source="product.slug", read_only=True, allow_null=True)
+    prescriber_npi = serializers.CharField(source="prescriber.npi", read_only=True)
+
+    class Meta:
+        model = TherapyPlan
+        fields = [
+            "uuid", "patient", "indication", "product", "prescriber_npi", "phase",
+            "dose_g_per_kg", "weight_basis", "days_per_course", "interval_days", "courses",
+            "start_date", "end_date", "premedications", "max_rate_mg_per_kg_min", "status",
+            "verified_at", "version",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class VerifyInputSerializer(serializers.Serializer[dict[str, Any]]):
+    version = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="")

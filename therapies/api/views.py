@@ -1,18 +1,32 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import ModelPermissions
+from accounts.audit import log_action
+from accounts.models import User
 from accounts.permissions import IsStaffMember
+from patients.access import visible_patients
 from therapies.api.serializers import (
     DoseCalculationInputSerializer,
     DoseCalculationOutputSerializer,
+    IndicationSerializer,
+    TherapyPlanSerializer,
+    VerifyInputSerializer,
 )
 from therapies.calculations import DoseInputs, as_json, calculate
-from therapies.exceptions import DosingInputError
+from therapies.exceptions import DosingInputError, PlanError, StalePlanError
+from therapies.models import Indication, TherapyPlan
+from therapies.services import verify_plan
 
 
 class DoseCalculationView(APIView):
@@ -47,3 +61,54 @@ class DoseCalculationView(APIView):
         except DosingInputError as error:
             raise ValidationError({error.field: [error.message]}) from error
         return Response(as_json(calculation))
+
+
+class IndicationViewSet(viewsets.ReadOnlyModelViewSet[Indication]):
+    serializer_class = IndicationSerializer
+    permission_classes = [IsStaffMember]
+    lookup_field = "slug"
+    queryset = Indication.objects.order_by("name")
+
+
+class TherapyPlanViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[TherapyPlan]
+):
+    """Plans of the patients the caller may see; ``verify`` for pharmacists."""
+
+    serializer_class = TherapyPlanSerializer
+    permission_classes = [IsStaffMember, ModelPermissions]
+    lookup_field = "uuid"
+    queryset = TherapyPlan.objects.none()
+
+    def get_queryset(self) -> QuerySet[TherapyPlan]:
+        plans = TherapyPlan.objects.filter(patient__in=visible_patients(self.request.user))
+        status = self.request.query_params.get("status")
+        if status:
+            plans = plans.filter(status=status)
+        return plans.select_related("patient", "indication", "product", "prescriber")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        plan = self.get_object()
+        log_action("therapies.plan.api_read", actor=cast(User, request.user),
+                   request=request._request, obj=plan, patient_uuid=plan.patient.uuid)  # fmt: skip
+        return Response(self.get_serializer(plan).data)
+
+    @extend_schema(request=VerifyInputSerializer, responses={200: TherapyPlanSerializer})
+    # The service checks the verify permission (and four eyes) itself.
+    @action(detail=True, methods=["post"], permission_classes=[IsStaffMember])
+    def verify(self, request: Request, uuid: str | None = None) -> Response:
+        plan = self.get_object()
+        serializer = VerifyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            verify_plan(
+                plan=plan, pharmacist=cast(User, request.user),
+                expected_version=serializer.validated_data["version"],
+                note=serializer.validated_data["note"], request=request._request,
+            )  # fmt: skip
+        except StalePlanError as error:
+            return Response({"version": [str(error)]}, status=409)
+        except PlanError as error:
+            raise ValidationError({"non_field_errors": [str(error)]}) from error
+        plan.refresh_from_db()
+        return Response(self.get_serializer(plan).data)

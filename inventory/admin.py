@@ -1,0 +1,289 @@
+"""Django admin for inventory admins: the catalog is editable; stock changes only through
+the services (the lot actions below), and the ledger is read-only."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.models import User
+from inventory.exceptions import InventoryError
+from inventory.models import (
+    InventoryAlert,
+    Location,
+    Lot,
+    Manufacturer,
+    Package,
+    ParLevel,
+    Product,
+    Receipt,
+    ReceiptLine,
+    Reservation,
+    StockMovement,
+    Supplier,
+    TemperatureExcursion,
+)
+from inventory.services import quarantine_lot, record_excursion, release_lot_from_quarantine
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by the services (and the append-only ledger) are never edited here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Manufacturer)
+class ManufacturerAdmin(admin.ModelAdmin[Manufacturer]):
+    search_fields = ["name"]
+
+
+class PackageInline(admin.TabularInline[Package, Product]):
+    model = Package
+    extra = 0
+    fields = ["grams_per_container", "volume_ml", "ndc", "is_unconfirmed", "is_active"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin[Product]):
+    list_display = [
+        "brand",
+        "manufacturer",
+        "route",
+        "concentration_percent",
+        "hcpcs_code",
+        "is_verified",
+        "is_active",
+    ]
+    list_filter = ["route", "manufacturer", "is_active"]
+    search_fields = ["brand", "hcpcs_code", "packages__ndc"]
+    prepopulated_fields = {"slug": ["brand"]}
+    inlines = [PackageInline]
+
+    @admin.display(boolean=True, description="all facts confirmed")
+    def is_verified(self, obj: Product) -> bool:
+        return obj.is_confirmed
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin[Package]):
+    list_display = ["__str__", "ndc", "grams_per_container", "volume_ml", "gtin", "is_active"]
+    list_filter = ["product", "is_active", "is_unconfirmed"]
+    search_fields = ["ndc", "product__brand"]
+    list_select_related = ["product"]
+
+    @admin.display(description="GTIN-14")
+    def gtin(self, obj: Package) -> str:
+        return obj.gtin or ("ambiguous, see NDC" if obj.ndc else "no NDC")
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin[Supplier]):
+    list_display = [
+        "name",
+        "kind",
+        "is_authorized",
+        "license_number",
+        "license_state",
+        "verified_on",
+        "verification_expires_on",
+    ]
+    list_filter = ["kind", "is_authorized", "license_state"]
+    search_fields = ["name", "license_number"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin[Location]):
+    list_display = ["name", "kind", "storage_condition", "is_active"]
+    list_filter = ["kind", "storage_condition", "is_active"]
+
+
+class LotActionForm(ActionForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="Required to quarantine or release a lot.",
+    )
+
+
+@admin.register(Lot)
+class LotAdmin(admin.ModelAdmin[Lot]):
+    list_display = ["lot_number", "package", "expires_on", "status"]
+    list_filter = ["status", "package__product", "expires_on"]
+    search_fields = ["lot_number", "package__ndc", "package__product__brand"]
+    list_select_related = ["package__product"]
+    readonly_fields = ["package", "lot_number", "expires_on", "status", "status_reason", "uuid"]
+    action_form = LotActionForm
+    actions = ["quarantine", "release"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Lots come into being by receiving a shipment.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Lot | None = None) -> bool:
+        return False
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Lot], service: Any, done: str) -> None:
+        reason = request.POST.get("reason", "").strip()
+        # The admin only lets signed-in staff this far.
+        actor = cast(User, request.user)
+        changed = 0
+        for lot in queryset.order_by("pk"):
+            try:
+                service(lot=lot, reason=reason, actor=actor)
+            except InventoryError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            self.message_user(request, f"{changed} lot(s) {done}.", messages.SUCCESS)
+
+    @admin.action(
+        description="Quarantine the selected lots (reason required)", permissions=["change"]
+    )
+    def quarantine(self, request: HttpRequest, queryset: QuerySet[Lot]) -> None:
+        self._run(request, queryset, quarantine_lot, "quarantined")
+
+    @admin.action(
+        description="Release the selected lots from quarantine (reason required)",
+        permissions=["change"],
+    )
+    def release(self, request: HttpRequest, queryset: QuerySet[Lot]) -> None:
+        self._run(request, queryset, release_lot_from_quarantine, "released")
+
+
+class ReceiptLineInline(ReadOnlyAdminMixin, admin.TabularInline[ReceiptLine, Receipt]):
+    model = ReceiptLine
+    extra = 0
+    fields = ("lot", "quantity", "serial_number", "expiry_override_reason")
+    readonly_fields = ("lot", "quantity", "serial_number", "expiry_override_reason")
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Receipt]):
+    list_display = ["received_on", "supplier", "transaction_reference", "location", "received_by"]
+    list_filter = ["supplier", "location"]
+    search_fields = ["transaction_reference", "lines__lot__lot_number"]
+    list_select_related = ["supplier", "location", "received_by"]
+    inlines = [ReceiptLineInline]
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Reservation]):
+    list_display = ["needed_on", "lot", "location", "quantity", "status", "reference"]
+    list_filter = ["status", "location"]
+    search_fields = ["lot__lot_number", "reference"]
+    list_select_related = ["lot__package__product", "location"]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[StockMovement]):
+    list_display = [
+        "occurred_at",
+        "kind",
+        "lot",
+        "location",
+        "quantity",
+        "on_hand_delta",
+        "reserved_delta",
+        "actor",
+        "reason",
+    ]
+    list_filter = ["kind", "location", "lot__package__product"]
+    search_fields = [
+        "lot__lot_number",
+        "lot__package__ndc",
+        "lot__package__product__brand",
+        "reference",
+    ]
+    list_select_related = ["lot__package__product", "location", "actor"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(TemperatureExcursion)
+class TemperatureExcursionAdmin(admin.ModelAdmin[TemperatureExcursion]):
+    """Adding one runs ``record_excursion``, which quarantines the lots it affected."""
+
+    list_display = ["started_at", "ended_at", "location", "min_c", "max_c", "recorded_by"]
+    list_filter = ["location"]
+    search_fields = ["note", "quarantined_lots__lot_number"]
+    list_select_related = ["location", "recorded_by"]
+    date_hierarchy = "started_at"
+    entry_fields = ("location", "started_at", "ended_at", "min_c", "max_c", "note")
+    shown_fields = (*entry_fields, "recorded_by", "quarantined_lots")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: TemperatureExcursion | None = None
+    ) -> tuple[str, ...]:
+        return () if obj is None else self.shown_fields
+
+    def get_fields(
+        self, request: HttpRequest, obj: TemperatureExcursion | None = None
+    ) -> tuple[str, ...]:
+        return self.entry_fields if obj is None else self.shown_fields
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: TemperatureExcursion | None = None
+    ) -> bool:
+        # A record of what happened: correct it with a new excursion, not by editing.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: TemperatureExcursion | None = None
+    ) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: TemperatureExcursion, form: Any, change: bool
+    ) -> None:
+        try:
+            created = record_excursion(
+                location=obj.location,
+                started_at=obj.started_at,
+                ended_at=obj.ended_at,
+                min_c=obj.min_c,
+                max_c=obj.max_c,
+                note=obj.note,
+                actor=cast(User, request.user),
+            )
+        except InventoryError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            raise
+        # The admin goes on with ``obj`` (log entry, redirect): make it the saved row.
+        obj.pk = created.pk
+        obj.uuid = created.uuid
+        obj._state.adding = False
+        obj._state.db = created._state.db
+        count = created.quarantined_lots.count()
+        self.message_user(request, f"{count} lot(s) quarantined by this excursion.")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The service set the quarantined lots; the form has no related fields to save.
+        return
+
+
+@admin.register(ParLevel)
+class ParLevelAdmin(admin.ModelAdmin[ParLevel]):
+    list_display = ["product", "location", "minimum_containers"]
+    list_filter = ["location", "product"]
+    search_fields = ["product__brand", "location__name"]
+    list_select_related = ["product", "location"]
+
+
+@admin.register(InventoryAlert)
+class InventoryAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[InventoryAlert]):
+    list_display = ["created_at", "kind", "threshold", "lot", "par_level", "sent_at"]
+    list_filter = ["kind", "threshold"]
+    search_fields = ["lot__lot_number", "par_level__product__brand", "message"]
+    list_select_related = ["lot__package__product", "par_level__product", "par_level__location"]

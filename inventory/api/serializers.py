@@ -1,0 +1,221 @@
+"""Input serializers validate and normalise; output serializers list their fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from inventory.models import (
+    Location,
+    Lot,
+    Package,
+    Product,
+    Receipt,
+    ReceiptLine,
+    StockMovement,
+    Supplier,
+)
+
+# One shipment's lines; more is a data-entry error (or an attempt to tie up the server).
+MAX_LINES = 200
+
+
+class ProductOutputSerializer(serializers.ModelSerializer[Product]):
+    manufacturer = serializers.CharField(source="manufacturer.name", read_only=True)
+    is_confirmed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "uuid",
+            "brand",
+            "manufacturer",
+            "route",
+            "concentration_percent",
+            "storage_min_c",
+            "storage_max_c",
+            "room_temperature_max_c",
+            "room_temperature_allowance_months",
+            "stabilizer",
+            "iga_content",
+            "hcpcs_code",
+            "label_max_rate",
+            "label_titration",
+            "is_confirmed",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class PackageOutputSerializer(serializers.ModelSerializer[Package]):
+    product = serializers.UUIDField(source="product.uuid", read_only=True)
+    brand = serializers.CharField(source="product.brand", read_only=True)
+    gtin = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Package
+        fields = [
+            "uuid",
+            "product",
+            "brand",
+            "ndc",
+            "gtin",
+            "grams_per_container",
+            "volume_ml",
+            "is_unconfirmed",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class LotOutputSerializer(serializers.ModelSerializer[Lot]):
+    package = serializers.UUIDField(source="package.uuid", read_only=True)
+    product = serializers.UUIDField(source="package.product.uuid", read_only=True)
+    brand = serializers.CharField(source="package.product.brand", read_only=True)
+    grams_per_container = serializers.DecimalField(
+        source="package.grams_per_container", max_digits=6, decimal_places=2, read_only=True
+    )
+
+    class Meta:
+        model = Lot
+        fields = [
+            "uuid",
+            "package",
+            "product",
+            "brand",
+            "grams_per_container",
+            "lot_number",
+            "expires_on",
+            "status",
+            "status_reason",
+        ]
+        read_only_fields = fields
+
+
+class StockSummaryOutputSerializer(serializers.Serializer[dict[str, Any]]):
+    """One row of ``stock_by_product_and_location`` (a values() dict)."""
+
+    product = serializers.UUIDField(source="lot__package__product__uuid")
+    brand = serializers.CharField(source="lot__package__product__brand")
+    location = serializers.UUIDField(source="location__uuid")
+    location_name = serializers.CharField(source="location__name")
+    on_hand = serializers.IntegerField(help_text="Containers on hand.")
+    on_hand_grams = serializers.DecimalField(max_digits=12, decimal_places=2)
+    available = serializers.IntegerField(
+        help_text="Containers of available lots not held by a reservation."
+    )
+    available_grams = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class MovementOutputSerializer(serializers.ModelSerializer[StockMovement]):
+    lot = serializers.UUIDField(source="lot.uuid", read_only=True)
+    lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
+    location = serializers.SerializerMethodField()
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "uuid",
+            "occurred_at",
+            "kind",
+            "lot",
+            "lot_number",
+            "location",
+            "quantity",
+            "on_hand_delta",
+            "reserved_delta",
+            "actor",
+            "reason",
+            "reference",
+        ]
+        read_only_fields = fields
+
+    def get_location(self, movement: StockMovement) -> str | None:
+        return str(movement.location.uuid) if movement.location else None
+
+    def get_actor(self, movement: StockMovement) -> str | None:
+        return movement.actor.email if movement.actor else None
+
+
+class ReceiptLineOutputSerializer(serializers.ModelSerializer[ReceiptLine]):
+    lot = serializers.UUIDField(source="lot.uuid", read_only=True)
+    lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
+    expires_on = serializers.DateField(source="lot.expires_on", read_only=True)
+    package = serializers.UUIDField(source="lot.package.uuid", read_only=True)
+
+    class Meta:
+        model = ReceiptLine
+        fields = [
+            "lot",
+            "lot_number",
+            "expires_on",
+            "package",
+            "quantity",
+            "serial_number",
+            "expiry_override_reason",
+        ]
+        read_only_fields = fields
+
+
+class ReceiptOutputSerializer(serializers.ModelSerializer[Receipt]):
+    supplier = serializers.UUIDField(source="supplier.uuid", read_only=True)
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True)
+    location = serializers.UUIDField(source="location.uuid", read_only=True)
+    received_by = serializers.EmailField(source="received_by.email", read_only=True)
+    lines = ReceiptLineOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = [
+            "uuid",
+            "supplier",
+            "supplier_name",
+            "location",
+            "received_on",
+            "transaction_reference",
+            "received_by",
+            "created_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class ReceiptLineInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """A line is either typed (lot number and expiry) or scanned (``scan``, GS1 DataMatrix)."""
+
+    package = serializers.SlugRelatedField(slug_field="uuid", queryset=Package.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+    lot_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    serial_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    scan = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    expiry_override_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("scan"):
+            return attrs
+        errors = {}
+        if not (attrs.get("lot_number") or "").strip():
+            errors["lot_number"] = ["Give the lot number, or a scan."]
+        if not attrs.get("expires_on"):
+            errors["expires_on"] = ["Give the expiry date, or a scan."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ReceiptInputSerializer(serializers.Serializer[dict[str, Any]]):
+    supplier = serializers.SlugRelatedField(slug_field="uuid", queryset=Supplier.objects.all())
+    location = serializers.SlugRelatedField(
+        slug_field="uuid", queryset=Location.objects.filter(is_active=True)
+    )
+    received_on = serializers.DateField()
+    transaction_reference = serializers.CharField(max_length=100)
+    lines = ReceiptLineInputSerializer(many=True, allow_empty=False)
+
+    def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(lines) > MAX_LINES:
+            raise serializers.ValidationError(f"A receipt has at most {MAX_LINES} lines.")
+        return lines

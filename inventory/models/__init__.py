@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from inventory.models.alerts import AlertKind, InventoryAlert, ParLevel
+from inventory.models.catalog import Manufacturer, Package, Product, Route
+from inventory.models.cold_chain import TemperatureExcursion
+from inventory.models.idempotency import ReceiptIdempotencyKey
+from inventory.models.ledger import MovementKind, StockMovement
+from inventory.models.stock import (
+    Location,
+    Lot,
+    LotStatus,
+    Receipt,
+    ReceiptLine,
+    Reservation,
+    StorageCondition,
+    Supplier,
+)
+
+__all__ = [
+    "AlertKind",
+    "InventoryAlert",
+    "Location",
+    "Lot",
+    "LotStatus",
+    "Manufacturer",
+    "MovementKind",
+    "Package",
+    "ParLevel",
+    "Product",
+    "Receipt",
+    "ReceiptIdempotencyKey",
+    "ReceiptLine",
+    "Reservation",
+    "Route",
+    "StockMovement",
+    "StorageCondition",
+    "Supplier",
+    "TemperatureExcursion",
+]

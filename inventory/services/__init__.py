@@ -1,0 +1,29 @@
+"""The inventory app's public write interface (scheduling and the admin call these)."""
+
+from __future__ import annotations
+
+from inventory.services.cold_chain import record_excursion
+from inventory.services.lot_status import quarantine_lot, release_lot_from_quarantine
+from inventory.services.movements import adjust_stock, return_stock, transfer_stock, waste_stock
+from inventory.services.receiving import ReceiptLineInput, line_from_scan, receive_shipment
+from inventory.services.reservations import (
+    dispense_reservation,
+    release_reservation,
+    reserve_stock,
+)
+
+__all__ = [
+    "ReceiptLineInput",
+    "adjust_stock",
+    "dispense_reservation",
+    "line_from_scan",
+    "quarantine_lot",
+    "receive_shipment",
+    "record_excursion",
+    "release_lot_from_quarantine",
+    "release_reservation",
+    "reserve_stock",
+    "return_stock",
+    "transfer_stock",
+    "waste_stock",
+]

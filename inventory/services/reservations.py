@@ -1,0 +1,236 @@
+"""FEFO reservations, and releasing or dispensing what was reserved.
+
+This is the interface scheduling uses: it reserves a vial plan for a visit, then dispenses
+or releases it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import log_action
+from accounts.models import User
+from inventory.exceptions import (
+    InsufficientStockError,
+    LotExpiredError,
+    LotNotAvailableError,
+    ReservationClosedError,
+)
+from inventory.locking import lot_for_update, lots_for_update
+from inventory.models import Location, Lot, Package, Product, Reservation, StockMovement
+from inventory.selectors import Balance, lot_balance, lot_balances_at
+from inventory.services.ledger import record_movement
+
+
+def choose_lots(
+    candidates: list[Lot], balances: Mapping[int, Balance], quantity: int
+) -> list[tuple[Lot, int]]:
+    """Pick lots for ``quantity`` containers from ``candidates`` (already in FEFO order).
+
+    One lot per infusion when one can cover it (the earliest-expiring such lot), so a
+    patient's dose traces to as few lots as possible; otherwise earliest expiry first.
+    """
+    free = [(lot, balances.get(lot.pk, Balance()).unreserved) for lot in candidates]
+    free = [(lot, n) for lot, n in free if n > 0]
+    for lot, n in free:
+        if n >= quantity:
+            return [(lot, quantity)]
+    picks: list[tuple[Lot, int]] = []
+    remaining = quantity
+    for lot, n in free:
+        take = min(n, remaining)
+        picks.append((lot, take))
+        remaining -= take
+        if remaining == 0:
+            return picks
+    return []
+
+
+@transaction.atomic
+def reserve_stock(
+    *,
+    product: Product,
+    containers: Mapping[Package, int],
+    needed_on: datetime.date,
+    location: Location,
+    actor: User,
+    reference: str = "",
+) -> list[Reservation]:
+    """Reserve containers of each package size (a vial plan) at ``location``, FEFO.
+
+    1. Candidates: available lots of each package that do not expire before ``needed_on``
+       plus INVENTORY_FEFO_MARGIN_DAYS, earliest expiry first.
+    2. Lock them all in pk order, then read their balances (after the lock, so two
+       people reserving at once cannot both take the last containers).
+    3. Per package, one lot if one covers the quantity, else several in FEFO order; if
+       stock is short the whole plan is refused and nothing is reserved.
+    """
+    plan = {package: count for package, count in containers.items() if count}
+    if not plan:
+        raise InsufficientStockError("Nothing to reserve: the vial plan is empty.")
+    for package, count in plan.items():
+        if package.product_id != product.pk:
+            raise InsufficientStockError(f"{package} is not a package of {product}.")
+        if count < 0:
+            raise InsufficientStockError(f"{package}: a quantity cannot be negative.")
+    earliest_expiry = needed_on + datetime.timedelta(days=settings.INVENTORY_FEFO_MARGIN_DAYS)
+    candidate_ids = list(
+        Lot.objects.filter(
+            package__in=list(plan),
+            status=Lot.Status.AVAILABLE,
+            expires_on__gte=earliest_expiry,
+        ).values_list("pk", flat=True)
+    )
+    locked = lots_for_update(candidate_ids)
+    balances = lot_balances_at(location=location, lot_ids=locked)
+
+    picks: list[tuple[Lot, int]] = []
+    for package in sorted(plan, key=lambda p: p.grams_per_container):
+        wanted = plan[package]
+        # Re-checked under the lock: the status may have changed since the first read.
+        fefo = sorted(
+            (
+                lot
+                for lot in locked.values()
+                if lot.package_id == package.pk
+                and lot.status == Lot.Status.AVAILABLE
+                and lot.expires_on >= earliest_expiry
+            ),
+            key=lambda lot: (lot.expires_on, lot.pk),
+        )
+        chosen = choose_lots(fefo, balances, wanted)
+        if not chosen:
+            free = sum(balances.get(lot.pk, Balance()).unreserved for lot in fefo)
+            raise InsufficientStockError(
+                f"Only {free} of {wanted} x {package} available at {location} in date "
+                f"until {earliest_expiry}."
+            )
+        picks.extend(chosen)
+
+    reservations = []
+    for lot, quantity in picks:
+        reservation = Reservation(
+            lot=lot,
+            location=location,
+            quantity=quantity,
+            needed_on=needed_on,
+            reference=reference,
+            created_by=actor,
+        )
+        reservation.full_clean()
+        reservation.save()
+        record_movement(
+            kind=StockMovement.Kind.RESERVE,
+            lot=lot,
+            location=location,
+            quantity=quantity,
+            reserved_delta=quantity,
+            actor=actor,
+            reference=reference,
+            reservation=reservation,
+        )
+        reservations.append(reservation)
+    return reservations
+
+
+def _open_reservation_for_update(reservation: Reservation) -> tuple[Reservation, Lot]:
+    """Lock the lot, then the reservation (parent before child), and re-read both."""
+    lot = lot_for_update(reservation.lot)
+    fresh = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if fresh.status != Reservation.Status.OPEN:
+        raise ReservationClosedError(
+            f"This reservation of lot {lot.lot_number} is already "
+            f"{fresh.get_status_display().lower()}."
+        )
+    return fresh, lot
+
+
+@transaction.atomic
+def release_reservation(*, reservation: Reservation, actor: User, reason: str = "") -> Reservation:
+    """Give the reserved containers back to available stock."""
+    reservation, lot = _open_reservation_for_update(reservation)
+    record_movement(
+        kind=StockMovement.Kind.RELEASE,
+        lot=lot,
+        location=reservation.location,
+        quantity=reservation.quantity,
+        reserved_delta=-reservation.quantity,
+        actor=actor,
+        reason=reason,
+        reference=reservation.reference,
+        reservation=reservation,
+    )
+    reservation.status = Reservation.Status.RELEASED
+    reservation.save(update_fields=["status", "updated_at"])
+    return reservation
+
+
+@transaction.atomic
+def dispense_reservation(
+    *, reservation: Reservation, actor: User, quantity: int | None = None, reference: str = ""
+) -> Reservation:
+    """Dispense ``quantity`` (default: all) of a reservation; the rest is released.
+
+    Only a lot in status available and in date can be dispensed.
+    """
+    reservation, lot = _open_reservation_for_update(reservation)
+    ensure_usable(lot, on=timezone.localdate())
+    quantity = reservation.quantity if quantity is None else quantity
+    if not 0 < quantity <= reservation.quantity:
+        raise InsufficientStockError(
+            f"Dispense between 1 and {reservation.quantity} containers of lot {lot.lot_number}."
+        )
+    reference = reference or reservation.reference
+    record_movement(
+        kind=StockMovement.Kind.DISPENSE,
+        lot=lot,
+        location=reservation.location,
+        quantity=quantity,
+        on_hand_delta=-quantity,
+        reserved_delta=-quantity,
+        actor=actor,
+        reference=reference,
+        reservation=reservation,
+    )
+    leftover = reservation.quantity - quantity
+    if leftover:
+        record_movement(
+            kind=StockMovement.Kind.RELEASE,
+            lot=lot,
+            location=reservation.location,
+            quantity=leftover,
+            reserved_delta=-leftover,
+            actor=actor,
+            reason="Not used at dispensing.",
+            reference=reference,
+            reservation=reservation,
+        )
+    reservation.status = Reservation.Status.DISPENSED
+    reservation.save(update_fields=["status", "updated_at"])
+    log_action(
+        "inventory.lot.dispensed",
+        actor=actor,
+        obj=lot,
+        data={"quantity": quantity, "reservation": str(reservation.uuid)},
+    )
+    return reservation
+
+
+def ensure_usable(lot: Lot, *, on: datetime.date) -> None:
+    if lot.status != Lot.Status.AVAILABLE:
+        raise LotNotAvailableError(
+            f"Lot {lot.lot_number} of {lot.package} is {lot.get_status_display().lower()}: "
+            "it cannot be reserved or dispensed."
+        )
+    if lot.is_expired_on(on):
+        raise LotExpiredError(f"Lot {lot.lot_number} of {lot.package} expired on {lot.expires_on}.")
+
+
+def balance_after_lock(*, lot: Lot, location: Location) -> Balance:
+    """The lot's balance at ``location``. Precondition: the caller holds the lot's lock."""
+    return lot_balance(lot=lot, location=location)

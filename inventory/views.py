@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from accounts.permissions import staff_required
+from inventory.access import RECEIVERS, has_inventory_role
+from inventory.exceptions import InventoryError, SupplierNotAuthorizedError
+from inventory.forms import ReceiptForm, ReceiptLineFormSet, receipt_lines
+from inventory.selectors import blocked_lots, lots_expiring_within, stock_by_product_and_location
+from inventory.services import receive_shipment
+
+EXPIRING_WITHIN_DAYS = 90
+VIEW_STOCK = "inventory.view_lot"
+
+
+@staff_required
+@permission_required(VIEW_STOCK, raise_exception=True)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Stock on hand by product and location, lots expiring soon, and blocked lots."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "inventory/dashboard.html",
+        {
+            "stock": list(stock_by_product_and_location()),
+            "expiring": list(lots_expiring_within(days=EXPIRING_WITHIN_DAYS, today=today)),
+            "expiring_days": EXPIRING_WITHIN_DAYS,
+            "expiring_until": today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS),
+            "blocked": list(blocked_lots()),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def receipt_create(request: HttpRequest) -> HttpResponse:
+    """Receive a shipment: header, then one line per lot (typed or scanned)."""
+    if not has_inventory_role(request.user, RECEIVERS):
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    form = ReceiptForm(data, initial={"received_on": timezone.localdate()})
+    lines = ReceiptLineFormSet(data, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        try:
+            # One transaction: a refused line leaves nothing of the receipt behind.
+            receipt = receive_shipment(
+                **form.cleaned_data, lines=receipt_lines(lines), actor=cast(User, request.user)
+            )
+        except SupplierNotAuthorizedError as error:
+            form.add_error("supplier", str(error))
+        except InventoryError as error:
+            form.add_error(None, str(error))
+        else:
+            count = sum(line.quantity for line in receipt_lines(lines))
+            messages.success(
+                request,
+                f"Received {count} containers from {receipt.supplier} "
+                f"({receipt.transaction_reference}).",
+            )
+            return redirect("inventory:dashboard")
+    return render(request, "inventory/receipt_form.html", {"form": form, "lines": lines})

@@ -33,21 +33,21 @@ REF_LE_MASSON = (
 REF_POLINSKI = (
     "Polinski JM, et al. Home infusion: safe, clinically effective, patient preferred, and "
     "cost saving. Healthcare (Amst). 2017;5:68-80.",
-    "https://suppr.wilddata.cn/browses/detail/pubmed/28668202",
+    "https://pubmed.ncbi.nlm.nih.gov/28668202/",
 )
 REF_RASTEGAR = (
     "Rastegar J, et al. Home versus hospital outpatient IVIG: inpatient and emergency use. "
     "J Am Pharm Assoc. 2023.",
-    "http://togows.dbcls.jp/entry/ncbi-pubmed/37399927",
+    "https://pubmed.ncbi.nlm.nih.gov/37399927/",
 )
 REF_WAHEED = (
     "Waheed W, et al. Adverse events of IVIG in neuromuscular patients. Muscle Nerve. 2019.",
-    "https://zendy.io/title/10.1002/mus.26678",
+    "https://doi.org/10.1002/mus.26678",
 )
 REF_PRIVIGEN_PI = (
     "Privigen (immune globulin intravenous 10%) prescribing information: warnings and "
     "adverse reactions.",
-    "https://dailymed-beta.nlm.nih.gov/dailymed/drugInfo.cfm?setid=7e5649da-75be-4a42-8eeb-4aeba562c401",
+    "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=7e5649da-75be-4a42-8eeb-4aeba562c401",
 )
 REF_GAMMAGARD_CIDP = (
     "Gammagard Liquid: CIDP dosing and administration.",

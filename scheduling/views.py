@@ -1,26 +1,222 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import datetime as dt
+import uuid
+from collections.abc import Callable
 
-from accounts.permissions import staff_required
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import signed_in_user, staff_required
 from accounts.roles import Role
+from patients.access import visible_patients
+from scheduling.conflicts import conflicts_by_visit, visit_conflicts
+from scheduling.exceptions import SchedulingError
+from scheduling.forms import AssignForm, CancelForm, GenerateForm, MoveForm, VersionForm
+from scheduling.models import NurseProfile, Visit
+from scheduling.selectors import access_visit, visible_visits, visits_between
+from scheduling.services import (
+    SCHEDULABLE_PLAN_STATUSES,
+    assign_nurse,
+    cancel_visit,
+    confirm_visit,
+    generate_course_visits,
+    local_start,
+    move_visit,
+)
+from therapies.models import TherapyPlan
+
+# Bounded lists on the board; the calendar shows the rest.
+BOARD_LIMIT = 50
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the pharmacy's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
 @staff_required
 @require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """The staff landing page, worded for the signed-in person's roles."""
-    roles: frozenset[Role] = getattr(request.user, "roles", frozenset())
+    """The staff landing page: the nurse's day, the coordinator's board, and the others'."""
+    user = signed_in_user(request)
+    roles: frozenset[Role] = user.roles
+    today = timezone.localdate()
+    context: dict[str, object] = {
+        "is_nurse": Role.NURSE in roles,
+        "is_coordinator": Role.COORDINATOR in roles,
+        "is_pharmacist": Role.PHARMACIST in roles,
+        "is_inventory_admin": Role.INVENTORY_ADMIN in roles,
+        "role_labels": sorted(role.label for role in roles),
+        "today": today,
+    }
+    if Role.NURSE in roles:
+        # Today and tomorrow, minimum necessary: time, name, town, product, dose, status.
+        context["my_visits"] = list(
+            visits_between(
+                visible_visits(user).exclude(status=Visit.Status.CANCELLED),
+                _day_start(today),
+                _day_start(today + dt.timedelta(days=2)),
+            )
+        )
+        context["has_nurse_profile"] = NurseProfile.objects.filter(user=user).exists()
+    if Role.COORDINATOR in roles:
+        visits = visible_visits(user)
+        unassigned = list(
+            visits.unassigned().filter(starts_at__gte=_day_start(today))[:BOARD_LIMIT]
+        )
+        todays = list(
+            visits_between(
+                visits.exclude(status=Visit.Status.CANCELLED),
+                _day_start(today),
+                _day_start(today + dt.timedelta(days=1)),
+            )[:BOARD_LIMIT]
+        )
+        conflicts = conflicts_by_visit(todays)
+        context["unassigned"] = unassigned
+        context["todays"] = [(visit, conflicts.get(visit.pk, [])) for visit in todays]
+        context["plans_to_schedule"] = list(
+            TherapyPlan.objects.filter(
+                status__in=SCHEDULABLE_PLAN_STATUSES, patient__in=visible_patients(user)
+            )
+            .select_related("patient", "product", "indication")
+            .order_by("start_date", "pk")[:BOARD_LIMIT]
+        )
+        context["generate_form"] = GenerateForm()
+    return render(request, "scheduling/staff_home.html", context)
+
+
+@staff_required
+@permission_required("scheduling.view_visit", raise_exception=True)
+@require_GET
+def visit_detail(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
+    """One visit with its conflicts, and the coordinator's actions (plain POST forms)."""
+    visit = access_visit(request, visit_uuid)
+    local = visit.local_start
+    version = {"version": visit.version}
     return render(
         request,
-        "scheduling/staff_home.html",
+        "scheduling/visit_detail.html",
         {
-            "is_nurse": Role.NURSE in roles,
-            "is_coordinator": Role.COORDINATOR in roles,
-            "is_pharmacist": Role.PHARMACIST in roles,
-            "is_inventory_admin": Role.INVENTORY_ADMIN in roles,
-            "role_labels": sorted(role.label for role in roles),
+            "visit": visit,
+            "conflicts": visit_conflicts(visit),
+            "can_change": request.user.has_perm("scheduling.change_visit")
+            and visit.status in Visit.CHANGEABLE_STATUSES,
+            "assign_form": AssignForm(initial={**version, "nurse": visit.nurse_id}),
+            "move_form": MoveForm(
+                initial={**version, "day": local.date(), "time": local.time()},
+                patient_id=visit.patient_id,
+            ),
+            "confirm_form": VersionForm(initial=version),
+            "cancel_form": CancelForm(initial=version),
         },
     )
+
+
+def _act(
+    request: HttpRequest,
+    visit_uuid: uuid.UUID,
+    form: VersionForm,
+    action: Callable[[Visit, VersionForm], str],
+) -> HttpResponse:
+    visit = access_visit(request, visit_uuid, action="scheduling.visit.action_opened")
+    if not form.is_valid():
+        messages.error(request, "The form was incomplete or invalid; check it and try again.")
+        return redirect("scheduling:visit", visit_uuid=visit.uuid)
+    try:
+        messages.success(request, action(visit, form))
+    except SchedulingError as error:
+        messages.error(request, str(error))
+    return redirect("scheduling:visit", visit_uuid=visit.uuid)
+
+
+@staff_required
+@permission_required("scheduling.change_visit", raise_exception=True)
+@require_POST
+def visit_assign(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
+    def act(visit: Visit, form: VersionForm) -> str:
+        nurse = form.cleaned_data["nurse"]
+        assign_nurse(visit=visit, nurse=nurse, actor=signed_in_user(request),
+                     expected_version=form.cleaned_data["version"], request=request)  # fmt: skip
+        return f"Assigned to {nurse}." if nurse else "The nurse is unassigned."
+
+    return _act(request, visit_uuid, AssignForm(request.POST), act)
+
+
+@staff_required
+@permission_required("scheduling.change_visit", raise_exception=True)
+@require_POST
+def visit_move(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
+    visit = access_visit(request, visit_uuid, action="scheduling.visit.action_opened")
+
+    def act(visit: Visit, form: VersionForm) -> str:
+        data = form.cleaned_data
+        move_visit(visit=visit, starts_at=local_start(data["day"], visit.patient, data["time"]),
+                   site=data["site"], actor=signed_in_user(request),
+                   expected_version=data["version"], request=request)  # fmt: skip
+        return "The visit is moved; the course's other visits are unchanged."
+
+    return _act(request, visit.uuid, MoveForm(request.POST, patient_id=visit.patient_id), act)
+
+
+@staff_required
+@permission_required("scheduling.change_visit", raise_exception=True)
+@require_POST
+def visit_confirm(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
+    def act(visit: Visit, form: VersionForm) -> str:
+        confirm_visit(visit=visit, actor=signed_in_user(request),
+                      expected_version=form.cleaned_data["version"], request=request)  # fmt: skip
+        return "The visit is confirmed."
+
+    return _act(request, visit_uuid, VersionForm(request.POST), act)
+
+
+@staff_required
+@permission_required("scheduling.change_visit", raise_exception=True)
+@require_POST
+def visit_cancel(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
+    def act(visit: Visit, form: VersionForm) -> str:
+        cancel_visit(visit=visit, actor=signed_in_user(request), reason=form.cleaned_data["reason"],
+                     expected_version=form.cleaned_data["version"], request=request)  # fmt: skip
+        return "The visit is cancelled; the course's other visits are unchanged."
+
+    return _act(request, visit_uuid, CancelForm(request.POST), act)
+
+
+@staff_required
+@permission_required("scheduling.add_visit", raise_exception=True)
+@require_POST
+def plan_generate(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
+    """Propose a verified plan's visits for the next weeks (idempotent)."""
+    plan = (
+        TherapyPlan.objects.filter(uuid=plan_uuid, patient__in=visible_patients(request.user))
+        .select_related("patient")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such plan.")
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a number of weeks between 1 and 26.")
+        return redirect("scheduling:staff-home")
+    try:
+        created = generate_course_visits(
+            plan=plan,
+            weeks=form.cleaned_data["weeks"],
+            actor=signed_in_user(request),
+            request=request,
+        )
+    except SchedulingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{len(created)} visit{'s' if len(created) != 1 else ''} proposed."
+            if created
+            else "Every visit of those weeks already exists.",
+        )
+    return redirect("scheduling:staff-home")

@@ -6,6 +6,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import seed_demo_users
+from content.demo import seed_demo_content
+from inventory.demo import seed_demo_inventory
+from patients.demo import seed_demo_patients
+from scheduling.demo import seed_demo_schedule
+from therapies.demo import seed_demo_plans
 
 
 class Command(BaseCommand):
@@ -16,6 +21,11 @@ class Command(BaseCommand):
             # Demo accounts have published passwords: never create them in production.
             raise CommandError("seed_demo runs only with DJANGO_DEBUG=1.")
         logins = seed_demo_users()
+        seed_demo_content()
+        seed_demo_patients()
+        seed_demo_inventory()
+        seed_demo_plans()
+        seed_demo_schedule()
         self.stdout.write("Demo logins (role, email, password):")
         for login in logins:
             self.stdout.write(f"{login.role}, {login.email}, {login.password}")

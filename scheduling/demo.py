@@ -1,0 +1,84 @@
+"""Demo schedule for ``manage.py seed_demo`` (development only): nurse, sites, visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from patients.models import Patient
+from scheduling.models import NurseProfile, SiteOfCare, Visit
+from scheduling.services import (
+    assign_nurse,
+    generate_course_visits,
+    home_site,
+    local_start,
+    move_visit,
+)
+from therapies.models import TherapyPlan
+
+WEEKDAY_HOURS = {str(day): ["08:00", "18:00"] for day in range(5)}
+DEMO_SUITE = "Riverbend Infusion Suite, Columbia"
+DEMO_VISIT_WEEKS = 8
+
+
+@transaction.atomic
+def seed_demo_schedule() -> list[Visit]:
+    """Create or refresh the demo nurse, sites and DEMO-0001's visits; returns them.
+
+    Running it again adds nothing, except that when the demo nurse has no visit today or
+    tomorrow any more, the next unassigned visit is moved to tomorrow and given to her.
+    """
+    coordinator = User.objects.get(email="coordinator@example.org")
+    nurse_user = User.objects.get(email="nurse@example.org")
+    nurse, _ = NurseProfile.objects.update_or_create(
+        user=nurse_user,
+        defaults={
+            "licensed_states": ["MD", "DE"],
+            "skills": [NurseProfile.Skill.PERIPHERAL_IV, NurseProfile.Skill.PEDIATRIC],
+            "working_hours": WEEKDAY_HOURS,
+            "home_city": "Baltimore",
+            "home_state": "MD",
+            "max_visits_per_day": 3,
+        },
+    )
+    for patient in Patient.objects.filter(mrn__startswith="DEMO-"):
+        home_site(patient)
+    SiteOfCare.objects.update_or_create(
+        name=DEMO_SUITE,
+        kind=SiteOfCare.Kind.INFUSION_SUITE,
+        defaults={
+            "address_line1": "5850 Waterloo Road",
+            "city": "Columbia",
+            "state": "MD",
+            "postal_code": "21045",
+            "chairs": 4,
+            "opening_hours": {str(day): ["07:30", "19:00"] for day in range(6)},
+        },
+    )
+
+    plan = TherapyPlan.objects.filter(
+        patient__mrn="DEMO-0001", status=TherapyPlan.Status.ACTIVE
+    ).first()
+    if plan is None:
+        return []
+    generate_course_visits(plan=plan, weeks=DEMO_VISIT_WEEKS, actor=coordinator)
+
+    today = timezone.localdate()
+    soon = Visit.objects.active().filter(
+        nurse=nurse, starts_at__date__gte=today, starts_at__date__lte=today + dt.timedelta(days=1)
+    )
+    if not soon.exists():
+        visit = plan.visits.unassigned().filter(starts_at__date__gte=today).first()  # type: ignore[attr-defined]
+        if visit is not None:
+            tomorrow = today + dt.timedelta(days=1)
+            visit = move_visit(
+                visit=visit,
+                starts_at=local_start(tomorrow, visit.patient, dt.time(10, 0)),
+                actor=coordinator,
+                expected_version=None,
+            )
+            assign_nurse(visit=visit, nurse=nurse, actor=coordinator, expected_version=None)
+    return list(plan.visits.all())  # type: ignore[attr-defined]

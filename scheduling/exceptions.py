@@ -1,0 +1,19 @@
+"""Domain errors of the scheduling app; the pages turn them into messages."""
+
+from __future__ import annotations
+
+
+class SchedulingError(Exception):
+    """A scheduling action that is not allowed; the message says why."""
+
+
+class TransitionError(SchedulingError):
+    """The visit's status map does not allow that change."""
+
+
+class StaleVisitError(SchedulingError):
+    """The visit changed since the form was opened."""
+
+
+class VisitConflictError(SchedulingError):
+    """A blocking conflict stands (double booking, licence, authorization...)."""

@@ -38,9 +38,17 @@ class UserAdmin(BaseUserAdmin[User]):
 class AuditLogEntryAdmin(admin.ModelAdmin[AuditLogEntry]):
     """Read-only, and for superusers only: the audit trail is examined, never edited."""
 
-    list_display = ["at", "action", "actor", "ip_address", "object_type", "object_id"]
+    list_display = [
+        "at",
+        "action",
+        "actor",
+        "ip_address",
+        "patient_uuid",
+        "object_type",
+        "object_id",
+    ]
     list_filter = ["action"]
-    search_fields = ["actor__email", "action", "object_id", "ip_address"]
+    search_fields = ["actor__email", "action", "object_id", "ip_address", "=patient_uuid"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
     readonly_fields = [field.name for field in AuditLogEntry._meta.fields]

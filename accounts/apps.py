@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    # post_migrate is sent once per app; permissions of every app exist only by the last.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
     from accounts.roles import sync_roles
 
     sync_roles(using=using)
@@ -21,4 +24,4 @@ class AccountsConfig(AppConfig):
 
         # After every migrate and every flush (the test suite flushes between transactional
         # tests), so the roles always exist with their permissions.
-        post_migrate.connect(_sync_roles, sender=self)
+        post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")

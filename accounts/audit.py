@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
@@ -30,12 +31,14 @@ def log_action(
     actor: User | None,
     request: HttpRequest | None = None,
     obj: models.Model | None = None,
+    patient_uuid: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditLogEntry:
     """Append one entry. ``action`` is a namespaced code such as ``accounts.login``."""
     entry = AuditLogEntry(
         actor=actor if actor is not None and actor.pk else None,
         action=action,
+        patient_uuid=patient_uuid,
         data=mask(data or {}),
     )
     if request is not None:

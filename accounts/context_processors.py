@@ -18,11 +18,20 @@ class NavItem(TypedDict):
 
 def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
     user = getattr(request, "user", None)
-    items: list[NavItem] = [{"label": _("Home"), "url": reverse("home")}]
+    items: list[NavItem] = [
+        {"label": _("Home"), "url": reverse("home")},
+        {"label": _("Learn"), "url": reverse("learn")},
+    ]
     if user is None or not user.is_authenticated:
         return {"nav_items": items}
     if user.has_perm(ACCESS_STAFF_AREA):
         items.append({"label": _("Staff"), "url": reverse("scheduling:staff-home")})
+    if user.has_perm("patients.view_patient"):
+        items.append({"label": _("Patients"), "url": reverse("patients:list")})
+    if user.has_perm("therapies.verify_therapyplan"):
+        items.append({"label": _("Verify plans"), "url": reverse("therapies:verification-queue")})
+    if user.has_perm("inventory.view_lot"):
+        items.append({"label": _("Inventory"), "url": reverse("inventory:dashboard")})
     if user.has_perm(ACCESS_PATIENT_PORTAL):
         items.append({"label": _("My portal"), "url": reverse("patients:portal-home")})
     if user.is_staff:

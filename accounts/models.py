@@ -132,6 +132,9 @@ class AuditLogEntry(models.Model):
     user_agent = models.CharField(max_length=255, blank=True)
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # The patient whose record the event touched (their uuid, not a foreign key: accounts
+    # sits below patients). Answers "who looked at my record".
+    patient_uuid = models.UUIDField(null=True, blank=True, db_index=True)
     data = models.JSONField(default=dict, blank=True)
 
     objects = AuditLogQuerySet.as_manager()

@@ -23,14 +23,94 @@ STAFF_ROLES = frozenset({Role.COORDINATOR, Role.NURSE, Role.PHARMACIST, Role.INV
 ACCESS_STAFF_AREA = "accounts.access_staff_area"
 ACCESS_PATIENT_PORTAL = "accounts.access_patient_portal"
 
+PATIENT_RECORD_PERMISSIONS = (
+    "patients.view_patient",
+    "patients.view_measurement",
+    "patients.view_prescriber",
+    "patients.view_payercoverage",
+    "patients.view_priorauthorization",
+    "patients.view_reminderconsent",
+)
+
+PLAN_READ_PERMISSIONS = (
+    "therapies.view_therapyplan",
+    "therapies.view_indication",
+    "therapies.view_rateprotocol",
+    "therapies.view_planverification",
+)
+
 # What each role may do, as "app_label.codename". Migration 0002 created the groups with
 # the first of these; sync_roles (run after every migrate and flush) keeps the groups and
 # their permissions in step with this map as apps add permissions.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.COORDINATOR: (ACCESS_STAFF_AREA,),
-    Role.NURSE: (ACCESS_STAFF_AREA,),
-    Role.PHARMACIST: (ACCESS_STAFF_AREA,),
-    Role.INVENTORY_ADMIN: (ACCESS_STAFF_AREA,),
+    Role.COORDINATOR: (
+        ACCESS_STAFF_AREA,
+        *PATIENT_RECORD_PERMISSIONS,
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.add_measurement",
+        "patients.add_payercoverage",
+        "patients.change_payercoverage",
+        "patients.add_priorauthorization",
+        "patients.change_priorauthorization",
+        "patients.add_reminderconsent",
+        "patients.add_prescriber",
+        "patients.change_prescriber",
+        *PLAN_READ_PERMISSIONS,
+        "therapies.add_therapyplan",
+        "therapies.change_therapyplan",
+        *(
+            f"scheduling.{action}_{m}"
+            for m in ("visit", "siteofcare", "nurseprofile", "nursetimeoff")
+            for action in ("view", "add", "change")
+        ),
+    ),
+    # A nurse's patient permissions apply only to the charts the care-access rule shows her.
+    Role.NURSE: (
+        ACCESS_STAFF_AREA,
+        *PATIENT_RECORD_PERMISSIONS,
+        *PLAN_READ_PERMISSIONS,
+        "patients.add_measurement",
+        *(f"inventory.view_{m}" for m in ("product", "package", "lot", "location")),
+        # Her own visits only (scheduling.selectors.visible_visits).
+        "scheduling.view_visit",
+        "scheduling.view_siteofcare",
+    ),
+    Role.PHARMACIST: (
+        ACCESS_STAFF_AREA,
+        *PATIENT_RECORD_PERMISSIONS,
+        *PLAN_READ_PERMISSIONS,
+        "therapies.verify_therapyplan",
+        "therapies.change_therapyplan",
+        "therapies.add_rateprotocol",
+        "therapies.change_rateprotocol",
+        *(
+            f"inventory.view_{m}"
+            for m in ("product", "package", "lot", "location", "reservation", "stockmovement")
+        ),
+    ),
+    Role.INVENTORY_ADMIN: (
+        ACCESS_STAFF_AREA,
+        *(
+            f"inventory.{action}_{m}"
+            for m in ("manufacturer", "product", "package", "supplier", "location")
+            for action in ("view", "add", "change")
+        ),
+        # Lots, receipts and the ledger change only through the inventory services.
+        *(
+            f"inventory.view_{m}"
+            for m in ("lot", "receipt", "receiptline", "reservation", "stockmovement")
+        ),
+        "inventory.change_lot",
+        # Cold chain and par levels: excursions are recorded (the service quarantines),
+        # par levels kept, alerts read.
+        "inventory.view_temperatureexcursion",
+        "inventory.add_temperatureexcursion",
+        "inventory.view_parlevel",
+        "inventory.add_parlevel",
+        "inventory.change_parlevel",
+        "inventory.view_inventoryalert",
+    ),
     Role.PATIENT: (ACCESS_PATIENT_PORTAL,),
 }
 

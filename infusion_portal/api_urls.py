@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import CurrentUserView
+from patients.api.views import (
+    AuthorizationViewSet,
+    MeasurementViewSet,
+    PatientViewSet,
+    PrescriberViewSet,
+)
+from therapies.api.views import DoseCalculationView, IndicationViewSet, TherapyPlanViewSet
+
+router = SimpleRouter()
+router.register("patients", PatientViewSet, basename="patient")
+router.register(
+    r"patients/(?P<patient_uuid>[0-9a-f-]{36})/measurements",
+    MeasurementViewSet,
+    basename="patient-measurement",
+)
+router.register(
+    r"patients/(?P<patient_uuid>[0-9a-f-]{36})/authorizations",
+    AuthorizationViewSet,
+    basename="patient-authorization",
+)
+router.register("prescribers", PrescriberViewSet, basename="prescriber")
+router.register("indications", IndicationViewSet, basename="indication")
+router.register("therapy-plans", TherapyPlanViewSet, basename="therapy-plan")
 
 v1_patterns = [
     path("me/", CurrentUserView.as_view(), name="me"),
+    path("dose-calculations/", DoseCalculationView.as_view(), name="dose-calculations"),
+    # Inventory (issue 3): products, packages, lots, stock, movements, receipts.
+    path("inventory/", include("inventory.api.urls")),
+    *router.urls,
 ]
 
 urlpatterns = [

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "accounts.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -240,6 +241,21 @@ PHARMACY_POSTAL_ADDRESS = env.str(
 )
 PHARMACY_PHONE = env.str("PHARMACY_PHONE", default="+1 410 555 0142")
 
+# Patients
+# Dosing uses the latest weight only when it is at most this old (domain reference §5B).
+MEASUREMENT_MAX_AGE_DAYS = env.int("MEASUREMENT_MAX_AGE_DAYS", default=30)
+
+# Therapies (dosing; domain reference §3A, §3B, §4B)
+# Payers allow rounding to whole vials within ±10% of the ordered dose (§3B [R56][R57]);
+# 0 turns rounding off (least waste only).
+DOSE_ROUNDING_TOLERANCE_PERCENT = env.int("DOSE_ROUNDING_TOLERANCE_PERCENT", default=10)
+# The "auto" weight basis uses adjusted weight when actual exceeds ideal by this much (§3A [R54]).
+DOSE_AUTO_ADJUST_PERCENT_OVER_IDEAL = env.int("DOSE_AUTO_ADJUST_PERCENT_OVER_IDEAL", default=20)
+# Labeled 2-day regimens give at most 1 g/kg a day (§3C [R10][R16]); more is flagged.
+DOSE_MAX_DAILY_G_PER_KG = env.str("DOSE_MAX_DAILY_G_PER_KG", default="1")
+# A gap longer than this since the last infusion means first-infusion precautions (§4B).
+FIRST_INFUSION_GAP_DAYS = env.int("FIRST_INFUSION_GAP_DAYS", default=56)
+
 # Security
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https")
@@ -275,6 +291,22 @@ SECURE_CSP: dict[str, list[str]] = {
     "form-action": [CSP.SELF],
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Inventory
+# A lot received with fewer days than this before expiry needs a written override reason.
+INVENTORY_SHORT_DATED_WINDOW_DAYS = env.int("INVENTORY_SHORT_DATED_WINDOW_DAYS", default=90)
+# FEFO reserves only lots still in date this many days after the day they are needed.
+INVENTORY_FEFO_MARGIN_DAYS = env.int("INVENTORY_FEFO_MARGIN_DAYS", default=7)
+
+# Scheduling
+# Minutes added to the dosing module's infusion time: setting up (line, premedication,
+# baseline vitals) and observing afterwards (at least 20 minutes, domain reference §5D [R62]).
+SCHEDULING_SETUP_MINUTES = env.int("SCHEDULING_SETUP_MINUTES", default=30)
+SCHEDULING_OBSERVATION_MINUTES = env.int("SCHEDULING_OBSERVATION_MINUTES", default=30)
+# Between two visits of one nurse at different places (driving between homes).
+SCHEDULING_TRAVEL_BUFFER_MINUTES = env.int("SCHEDULING_TRAVEL_BUFFER_MINUTES", default=45)
+# Local wall-clock start of generated visits, in the patient's time zone (HH:MM).
+SCHEDULING_DEFAULT_START_TIME = env.str("SCHEDULING_DEFAULT_START_TIME", default="09:00")
 
 # DRF
 REST_FRAMEWORK = {
@@ -325,6 +357,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=env.int("SESSION_CLEANUP_HOUR", default=3), minute=15),
+    },
+    # Every night: delete newsletter signups never confirmed within 30 days (issue 6).
+    "purge-unconfirmed-newsletter-signups": {
+        "task": "content.tasks.purge_unconfirmed_signups_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Every morning: expire lots, email expiry (90/60/30 days) and reorder alerts (issue 3).
+    "send-inventory-alerts": {
+        "task": "inventory.tasks.send_inventory_alerts_task",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 

@@ -10,7 +10,9 @@ from infusion_portal.health import favicon, healthz
 urlpatterns = [
     path("", include("content.urls")),
     path("accounts/", include("accounts.urls")),
-    path("portal/", include("patients.urls")),
+    path("", include("patients.urls")),  # /portal/ and /staff/patients/
+    path("", include("therapies.urls")),  # /staff/plans/ and /staff/verification/
+    path("staff/inventory/", include("inventory.urls")),
     path("staff/", include("scheduling.urls")),
     path("api/", include("infusion_portal.api_urls")),
     path("admin/", admin.site.urls),

@@ -11,8 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
-from accounts.permissions import patient_required, staff_required
+from accounts.permissions import patient_required, signed_in_user, staff_required
 from patients.access import access_patient, visible_patients
 from patients.exceptions import MeasurementMissingError
 from patients.forms import MeasurementForm, PatientForm, PatientSearchForm
@@ -21,12 +20,6 @@ from patients.selectors import dosing_measurement
 from patients.services import create_patient, record_measurement, update_patient
 
 PATIENTS_PER_PAGE = 25
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 (login is required by the decorators)
-    return user
 
 
 @patient_required
@@ -68,7 +61,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = create_patient(actor=_actor(request), request=request, **form.cleaned_data)
+        patient = create_patient(
+            actor=signed_in_user(request), request=request, **form.cleaned_data
+        )
         messages.success(request, f"{patient.full_name} is enrolled.")
         return redirect("patients:chart", patient_uuid=patient.uuid)
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
@@ -118,7 +113,9 @@ def patient_edit(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
     patient = access_patient(request, patient_uuid, action="patients.chart.edit_opened")
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        update_patient(patient=patient, actor=_actor(request), request=request, **form.cleaned_data)
+        update_patient(
+            patient=patient, actor=signed_in_user(request), request=request, **form.cleaned_data
+        )
         messages.success(request, "The record is saved.")
         return redirect("patients:chart", patient_uuid=patient.uuid)
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
@@ -132,7 +129,7 @@ def measurement_create(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpRes
     form = MeasurementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         record_measurement(
-            patient=patient, actor=_actor(request), request=request, **form.cleaned_data
+            patient=patient, actor=signed_in_user(request), request=request, **form.cleaned_data
         )
         messages.success(request, "The measurement is recorded.")
         return redirect("patients:chart", patient_uuid=patient.uuid)

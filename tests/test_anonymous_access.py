@@ -20,6 +20,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 PUBLIC_URL_NAMES = frozenset(
     {
         "home",
+        # Education pages and the newsletter (issue 6); confirm/unsubscribe links work
+        # without login, their signed token is the credential.
+        "learn",
+        "article",
+        "feed",
+        "privacy",
+        "newsletter",
+        "newsletter-sent",
+        "newsletter-confirm",
+        "newsletter-unsubscribe",
+        "sitemap",
+        "robots",
         "login",
         "password_reset",
         "password_reset_done",

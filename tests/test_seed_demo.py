@@ -47,3 +47,20 @@ def test_it_refuses_to_run_in_production(settings) -> None:
     with pytest.raises(CommandError, match="DJANGO_DEBUG=1"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_it_loads_patients_with_plans_in_each_status_and_is_idempotent() -> None:
+    from patients.models import CareAssignment, Patient
+    from therapies.models import TherapyPlan
+
+    seed()
+    seed()
+
+    assert Patient.objects.filter(mrn__startswith="DEMO-").count() == 5
+    statuses = set(TherapyPlan.objects.values_list("status", flat=True))
+    assert {"draft", "pending_verification", "active", "on_hold"} <= statuses
+    assert TherapyPlan.objects.count() == 5
+    # The demo patient login is a patient record; the demo nurse sees two patients' charts.
+    assert Patient.objects.get(user__email="patient@example.org").mrn == "DEMO-0001"
+    nurse_charts = CareAssignment.objects.filter(nurse__email="nurse@example.org")
+    assert nurse_charts.values("patient").distinct().count() == 2

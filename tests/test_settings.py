@@ -145,3 +145,18 @@ def test_responses_carry_the_other_security_headers(client) -> None:
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/", "/learn/", "/accounts/login/", "/staff/", "/staff/patients/", "/healthz"]
+)
+def test_public_and_staff_pages_carry_the_security_headers(client_for, coordinator, path) -> None:
+    response = client_for(coordinator).get(path)
+
+    assert response.status_code in (200, 302)  # the login page sends signed-in people on
+    assert "object-src 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "Permissions-Policy" in response

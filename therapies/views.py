@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_action
-from accounts.models import User
-from accounts.permissions import staff_required
+from accounts.permissions import signed_in_user, staff_required
 from patients.access import access_patient, visible_patients
 from therapies.exceptions import PlanError
 from therapies.forms import PlanForm, StatusForm, VerifyForm, VersionForm
@@ -20,12 +19,6 @@ from therapies.review import review_plan
 from therapies.services import create_plan, set_plan_status, submit_plan, verify_plan
 
 QUEUE_LIMIT = 100
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 (the decorators require a signed-in user)
-    return user
 
 
 def _access_plan(request: HttpRequest, plan_uuid: uuid.UUID, action: str) -> TherapyPlan:
@@ -39,7 +32,7 @@ def _access_plan(request: HttpRequest, plan_uuid: uuid.UUID, action: str) -> The
     )
     if plan is None:
         raise Http404("No such plan.")
-    log_action(action, actor=_actor(request), request=request, obj=plan,
+    log_action(action, actor=signed_in_user(request), request=request, obj=plan,
                patient_uuid=plan.patient.uuid)  # fmt: skip
     return plan
 
@@ -51,7 +44,7 @@ def plan_create(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
     patient = access_patient(request, patient_uuid, action="therapies.plan.form_opened")
     form = PlanForm(request.POST or None, initial={"start_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        plan = create_plan(actor=_actor(request), request=request, patient=patient,
+        plan = create_plan(actor=signed_in_user(request), request=request, patient=patient,
                            **form.cleaned_data)  # fmt: skip
         messages.success(request, "The plan is saved as a draft. Send it for verification.")
         return redirect("therapies:plan", plan_uuid=plan.uuid)
@@ -65,7 +58,7 @@ def plan_detail(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
     """The plan with its dose breakdown and every safety flag, and the actions allowed."""
     plan = _access_plan(request, plan_uuid, "therapies.plan.viewed")
     review = review_plan(plan, on=max(plan.start_date, timezone.localdate()))
-    user = _actor(request)
+    user = signed_in_user(request)
     return render(
         request,
         "therapies/plan_detail.html",
@@ -95,16 +88,19 @@ def _act(
         messages.error(request, "The form was incomplete; reload the plan and try again.")
         return redirect("therapies:plan", plan_uuid=plan.uuid)
     version = form.cleaned_data["version"]
+    actor = signed_in_user(request)
     try:
         if action == "submit":
-            submit_plan(plan=plan, actor=_actor(request), expected_version=version, request=request)
+            submit_plan(
+                plan=plan, actor=signed_in_user(request), expected_version=version, request=request
+            )
             messages.success(request, "Sent to the pharmacists for verification.")
         elif action == "verify":
-            verify_plan(plan=plan, pharmacist=_actor(request), expected_version=version,
+            verify_plan(plan=plan, pharmacist=actor, expected_version=version,
                         note=form.cleaned_data.get("note", ""), request=request)  # fmt: skip
             messages.success(request, "Verified.")
         else:
-            set_plan_status(plan=plan, status=form.cleaned_data["status"], actor=_actor(request),
+            set_plan_status(plan=plan, status=form.cleaned_data["status"], actor=actor,
                             expected_version=version, request=request)  # fmt: skip
             messages.success(request, "The plan's status is changed.")
     except PlanError as error:

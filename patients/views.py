@@ -97,10 +97,8 @@ def patient_chart(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse
             "coverages": coverages,
             "consents": patient.consents.all()[:10],
             # therapies sits above patients: the chart reads plans through the reverse
-            # relation rather than importing therapies (django-stubs cannot see it from here).
-            "plans": patient.therapy_plans.select_related(  # type: ignore[attr-defined]
-                "indication", "product"
-            )[:20],
+            # relation rather than importing therapies.
+            "plans": patient.therapy_plans.select_related("indication", "product")[:20],
             "measurement_form": MeasurementForm(),
         },
     )

@@ -71,7 +71,7 @@ def seed_demo_schedule() -> list[Visit]:
         nurse=nurse, starts_at__date__gte=today, starts_at__date__lte=today + dt.timedelta(days=1)
     )
     if not soon.exists():
-        visit = plan.visits.unassigned().filter(starts_at__date__gte=today).first()  # type: ignore[attr-defined]
+        visit = plan.visits.unassigned().filter(starts_at__date__gte=today).first()
         if visit is not None:
             tomorrow = today + dt.timedelta(days=1)
             visit = move_visit(
@@ -81,4 +81,4 @@ def seed_demo_schedule() -> list[Visit]:
                 expected_version=None,
             )
             assign_nurse(visit=visit, nurse=nurse, actor=coordinator, expected_version=None)
-    return list(plan.visits.all())  # type: ignore[attr-defined]
+    return list(plan.visits.all())

@@ -181,7 +181,7 @@ def generate_course_visits(
         first = starting or timezone.localdate()
         last = first + dt.timedelta(days=7 * weeks - 1)
         wanted = course_days(locked, first=max(first, locked.start_date), last=last)
-        existing = set(locked.visits.values_list("course_number", "day_number"))  # type: ignore[attr-defined]
+        existing = set(locked.visits.values_list("course_number", "day_number"))
         wanted = [(c, d, date) for c, d, date in wanted if (c, d) not in existing]
         if not wanted:
             return []

@@ -40,7 +40,7 @@ def seed_demo_plans() -> list[TherapyPlan]:
     plans = []
     for mrn, indication, product, phase, dose, days, interval, target in DEMO_PLANS:
         patient = Patient.objects.get(mrn=mrn)
-        existing = patient.therapy_plans.first()  # type: ignore[attr-defined]
+        existing = patient.therapy_plans.first()
         if existing is not None:
             plans.append(existing)
             continue

@@ -10,6 +10,8 @@ from patients.models import (
     US_STATES,
     Measurement,
     Patient,
+    PayerCoverage,
+    PriorAuthorization,
     RenalRisk,
     SiteOfCare,
     ThrombosisRisk,
@@ -92,3 +94,39 @@ class PatientSearchForm(forms.Form):
     site = forms.ChoiceField(
         label=_("Site of care"), required=False, choices=[("", _("Any site")), *SiteOfCare.choices]
     )
+
+
+class CoverageForm(forms.ModelForm[PayerCoverage]):
+    class Meta:
+        model = PayerCoverage
+        fields = ["payer_name", "member_id", "rank", "effective_from", "effective_to"]
+        widgets = {"effective_from": DateInput(), "effective_to": DateInput()}
+
+
+class AuthorizationForm(forms.ModelForm[PriorAuthorization]):
+    class Meta:
+        model = PriorAuthorization
+        fields = [
+            "coverage",
+            "number",
+            "product_slug",
+            "approved_from",
+            "approved_to",
+            "approved_infusions",
+            "approved_grams",
+        ]
+        labels = {"product_slug": _("Product (catalog slug, e.g. privigen; empty for any)")}
+        widgets = {"approved_from": DateInput(), "approved_to": DateInput()}
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this patient's coverages can carry the authorization.
+        self.fields["coverage"].queryset = patient.coverages.all()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("approved_infusions") and not cleaned.get("approved_grams"):
+            raise forms.ValidationError(
+                _("Give the approved infusions, the approved grams, or both.")
+            )
+        return cleaned

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from accounts.audit import log_action
 from accounts.models import User
-from patients.models import CareAssignment, Measurement, Patient
+from patients.models import (
+    CareAssignment,
+    Measurement,
+    Patient,
+    PayerCoverage,
+    PriorAuthorization,
+)
 
 # product.md: a nurse sees the patients of her own visits for 90 days after the visit.
 CARE_ACCESS_DAYS_AFTER_VISIT = 90
@@ -113,3 +119,29 @@ def revoke_care_access(*, source: str, nurse: User | None = None) -> int:
         assignments = assignments.filter(nurse=nurse)
     deleted, _ = assignments.delete()
     return deleted
+
+
+@transaction.atomic
+def add_coverage(
+    *, patient: Patient, actor: User, request: HttpRequest | None = None, **fields: Any
+) -> PayerCoverage:
+    """Record a payer coverage for the patient."""
+    coverage = PayerCoverage(patient=patient, **fields)
+    coverage.full_clean()
+    coverage.save()
+    log_action("patients.coverage.added", actor=actor, request=request, obj=coverage,
+               patient_uuid=patient.uuid)  # fmt: skip
+    return coverage
+
+
+@transaction.atomic
+def add_authorization(
+    *, coverage: PayerCoverage, actor: User, request: HttpRequest | None = None, **fields: Any
+) -> PriorAuthorization:
+    """Record a prior authorization under one of the patient's coverages."""
+    authorization = PriorAuthorization(coverage=coverage, **fields)
+    authorization.full_clean()
+    authorization.save()
+    log_action("patients.authorization.added", actor=actor, request=request,
+               obj=authorization, patient_uuid=coverage.patient.uuid)  # fmt: skip
+    return authorization

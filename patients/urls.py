@@ -12,6 +12,16 @@ urlpatterns = [
     path("staff/patients/<uuid:patient_uuid>/", views.patient_chart, name="chart"),
     path("staff/patients/<uuid:patient_uuid>/edit/", views.patient_edit, name="edit"),
     path(
+        "staff/patients/<uuid:patient_uuid>/coverages/new/",
+        views.coverage_create,
+        name="coverage-create",
+    ),
+    path(
+        "staff/patients/<uuid:patient_uuid>/authorizations/new/",
+        views.authorization_create,
+        name="authorization-create",
+    ),
+    path(
         "staff/patients/<uuid:patient_uuid>/measurements/new/",
         views.measurement_create,
         name="measurement-create",

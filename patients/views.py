@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -14,10 +15,22 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.permissions import patient_required, signed_in_user, staff_required
 from patients.access import access_patient, visible_patients
 from patients.exceptions import MeasurementMissingError
-from patients.forms import MeasurementForm, PatientForm, PatientSearchForm
+from patients.forms import (
+    AuthorizationForm,
+    CoverageForm,
+    MeasurementForm,
+    PatientForm,
+    PatientSearchForm,
+)
 from patients.models import PayerCoverage, PriorAuthorization
 from patients.selectors import dosing_measurement
-from patients.services import create_patient, record_measurement, update_patient
+from patients.services import (
+    add_authorization,
+    add_coverage,
+    create_patient,
+    record_measurement,
+    update_patient,
+)
 
 PATIENTS_PER_PAGE = 25
 
@@ -99,7 +112,10 @@ def patient_chart(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse
             # therapies sits above patients: the chart reads plans through the reverse
             # relation rather than importing therapies.
             "plans": patient.therapy_plans.select_related("indication", "product")[:20],
-            "measurement_form": MeasurementForm(),
+            # Upcoming and recent visits, read through scheduling's reverse relation.
+            "visits": patient.visits.filter(starts_at__gte=timezone.now() - dt.timedelta(days=1))
+            .select_related("site", "nurse__user")
+            .order_by("starts_at")[:10],
         },
     )
 
@@ -132,3 +148,40 @@ def measurement_create(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpRes
         messages.success(request, "The measurement is recorded.")
         return redirect("patients:chart", patient_uuid=patient.uuid)
     return render(request, "patients/measurement_form.html", {"form": form, "patient": patient})
+
+
+@staff_required
+@permission_required("patients.add_payercoverage", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def coverage_create(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
+    patient = access_patient(request, patient_uuid, action="patients.coverage.form_opened")
+    form = CoverageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        add_coverage(patient=patient, actor=signed_in_user(request), request=request,
+                     **form.cleaned_data)  # fmt: skip
+        messages.success(request, "The coverage is recorded.")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return render(
+        request,
+        "patients/record_form.html",
+        {"form": form, "patient": patient, "title": "Add a payer coverage"},
+    )
+
+
+@staff_required
+@permission_required("patients.add_priorauthorization", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def authorization_create(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
+    patient = access_patient(request, patient_uuid, action="patients.authorization.form_opened")
+    form = AuthorizationForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "coverage"}
+        add_authorization(coverage=form.cleaned_data["coverage"], actor=signed_in_user(request),
+                          request=request, **fields)  # fmt: skip
+        messages.success(request, "The prior authorization is recorded.")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return render(
+        request,
+        "patients/record_form.html",
+        {"form": form, "patient": patient, "title": "Add a prior authorization"},
+    )

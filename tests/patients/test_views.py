@@ -157,3 +157,48 @@ def test_the_chart_asks_for_a_new_weight_when_the_last_is_too_old(
     html = client_for(coordinator).get(f"/staff/patients/{chart.uuid}/").content.decode()
 
     assert "record a new one" in html
+
+
+def test_a_coordinator_adds_coverage_and_an_authorization(client_for, coordinator, chart) -> None:
+    client = client_for(coordinator)
+
+    client.post(
+        f"/staff/patients/{chart.uuid}/coverages/new/",
+        {"payer_name": "Bay Mutual", "member_id": "BM-1", "rank": "primary",
+         "effective_from": "2026-01-01"},
+    )  # fmt: skip
+    coverage = chart.coverages.get()
+    refused = client.post(
+        f"/staff/patients/{chart.uuid}/authorizations/new/",
+        {"coverage": coverage.pk, "number": "PA-9", "approved_from": "2026-11-01",
+         "approved_to": "2027-04-30"},
+    )  # fmt: skip
+    accepted = client.post(
+        f"/staff/patients/{chart.uuid}/authorizations/new/",
+        {"coverage": coverage.pk, "number": "PA-9", "approved_from": "2026-11-01",
+         "approved_to": "2027-04-30", "approved_infusions": "6"},
+    )  # fmt: skip
+
+    assert "Give the approved infusions, the approved grams, or both." in refused.content.decode()
+    assert accepted.status_code == 302
+    assert coverage.authorizations.get().approved_infusions == 6
+    assert AuditLogEntry.objects.filter(
+        action="patients.authorization.added", patient_uuid=chart.uuid
+    ).exists()
+
+
+def test_an_authorization_cannot_hang_on_another_patients_coverage(
+    client_for, coordinator, chart
+) -> None:
+    from tests.patients.factories import CoverageFactory
+
+    foreign = CoverageFactory.create()
+
+    response = client_for(coordinator).post(
+        f"/staff/patients/{chart.uuid}/authorizations/new/",
+        {"coverage": foreign.pk, "number": "PA-X", "approved_from": "2026-11-01",
+         "approved_to": "2027-04-30", "approved_infusions": "6"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert not foreign.authorizations.exists()

@@ -26,6 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
         return {"nav_items": items}
     if user.has_perm(ACCESS_STAFF_AREA):
         items.append({"label": _("Staff"), "url": reverse("scheduling:staff-home")})
+    if user.has_perm("scheduling.view_visit"):
+        items.append({"label": _("Schedule"), "url": reverse("scheduling:schedule")})
     if user.has_perm("patients.view_patient"):
         items.append({"label": _("Patients"), "url": reverse("patients:list")})
     if user.has_perm("therapies.verify_therapyplan"):

@@ -7,6 +7,7 @@ from scheduling import views
 app_name = "scheduling"
 urlpatterns = [
     path("", views.staff_home, name="staff-home"),
+    path("schedule/", views.schedule_week, name="schedule"),
     path("visits/<uuid:visit_uuid>/", views.visit_detail, name="visit"),
     path("visits/<uuid:visit_uuid>/assign/", views.visit_assign, name="visit-assign"),
     path("visits/<uuid:visit_uuid>/move/", views.visit_move, name="visit-move"),

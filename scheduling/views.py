@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import signed_in_user, staff_required
 from accounts.roles import Role
 from patients.access import visible_patients
+from scheduling.calendar import BY_NURSE, BY_SITE, build_week, week_start
 from scheduling.conflicts import conflicts_by_visit, visit_conflicts
 from scheduling.exceptions import SchedulingError
 from scheduling.forms import AssignForm, CancelForm, GenerateForm, MoveForm, VersionForm
@@ -220,3 +221,22 @@ def plan_generate(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
             else "Every visit of those weeks already exists.",
         )
     return redirect("scheduling:staff-home")
+
+
+@staff_required
+@permission_required("scheduling.view_visit", raise_exception=True)
+@require_GET
+def schedule_week(request: HttpRequest) -> HttpResponse:
+    """A week of visits by nurse or by site; htmx swaps the grid, plain links work too."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    by = request.GET.get("by", BY_NURSE)
+    if by not in (BY_NURSE, BY_SITE):
+        by = BY_NURSE
+    week = build_week(visible_visits(request.user), start=week_start(day), by=by)
+    template = "scheduling/schedule_week.html"
+    if request.headers.get("HX-Request"):
+        template += "#schedule-grid"
+    return render(request, template, {"week": week})

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,9 +20,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import User
-from content import selectors, services
+from content import emails, selectors, sending, services
 from content.exceptions import InvalidTransitionError
-from content.models import Article, ArticleReference, Condition, Subscriber, Topic
+from content.models import Article, ArticleReference, Condition, Edition, Subscriber, Topic
 
 
 @admin.register(Topic)
@@ -207,3 +209,139 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Only the person can opt in (confirmed opt-in); staff cannot add addresses.
         return False
+
+
+@admin.action(description="Send a test to me (only to my own address)")
+def send_test_to_me(
+    modeladmin: EditionAdmin, request: HttpRequest, queryset: QuerySet[Edition]
+) -> None:
+    if not isinstance(request.user, User):
+        return
+    for edition in queryset:
+        try:
+            sending.send_test_edition(edition.pk, user=request.user)
+        except InvalidTransitionError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return
+        modeladmin.message_user(
+            request, f"{edition}: test sent to {request.user.email}.", messages.SUCCESS
+        )
+
+
+@admin.action(description="Schedule (at the time set on each edition)")
+def schedule(modeladmin: EditionAdmin, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
+    actor = request.user if isinstance(request.user, User) else None
+    for edition in queryset:
+        try:
+            sending.schedule_edition(edition.pk, actor=actor)
+        except InvalidTransitionError as error:
+            modeladmin.message_user(request, f"{edition}: {error}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{edition}: scheduled.", messages.SUCCESS)
+
+
+@admin.action(description="Return to draft (cancel the schedule)")
+def unschedule(modeladmin: EditionAdmin, request: HttpRequest, queryset: QuerySet[Edition]) -> None:
+    actor = request.user if isinstance(request.user, User) else None
+    for edition in queryset:
+        try:
+            sending.unschedule_edition(edition.pk, actor=actor)
+        except InvalidTransitionError as error:
+            modeladmin.message_user(request, f"{edition}: {error}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{edition}: back to draft.", messages.SUCCESS)
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin[Edition]):
+    """Write, preview, test-send and schedule editions; follow a send's progress."""
+
+    list_display = [
+        "subject",
+        "status",
+        "scheduled_for",
+        "sent_at",
+        "sent_progress",
+        "pending_progress",
+        "failed_progress",
+    ]
+    list_filter = ["status"]
+    search_fields = ["subject"]
+    actions = [send_test_to_me, schedule, unschedule]
+    fields = [
+        "subject",
+        "body_markdown",
+        "scheduled_for",
+        "status",
+        "created_by",
+        "sending_started_at",
+        "sent_at",
+        "preview_link",
+        "rendered_body",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Edition]:
+        # The progress columns come from this one annotated query, not a query per row.
+        return selectors.editions_with_progress()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Edition | None = None) -> list[str]:
+        fixed = ["status", "created_by", "sending_started_at", "sent_at"]
+        fixed += ["preview_link", "rendered_body"]
+        if obj is not None and not obj.is_editable:
+            return ["subject", "body_markdown", "scheduled_for", *fixed]
+        return fixed
+
+    def has_delete_permission(self, request: HttpRequest, obj: Edition | None = None) -> bool:
+        # A sent edition is the record of what went to whom.
+        if obj is not None and not obj.is_editable:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="sent", ordering="sent_count")
+    def sent_progress(self, obj: Edition) -> int:
+        return int(obj.sent_count)  # type: ignore[attr-defined]
+
+    @admin.display(description="pending", ordering="pending_count")
+    def pending_progress(self, obj: Edition) -> int:
+        return int(obj.pending_count)  # type: ignore[attr-defined]
+
+    @admin.display(description="failed", ordering="failed_count")
+    def failed_progress(self, obj: Edition) -> int:
+        return int(obj.failed_count)  # type: ignore[attr-defined]
+
+    @admin.display(description="email preview")
+    def preview_link(self, obj: Edition) -> str:
+        if obj._state.adding:
+            return "Save the edition to preview it."
+        url = reverse("admin:content_edition_preview", args=[obj.pk])
+        return format_html('<a href="{}">Open the email as a subscriber will see it</a>', url)
+
+    @admin.display(description="body as HTML (sanitized)")
+    def rendered_body(self, obj: Edition) -> str:
+        # body_html is sanitized by content.rendering on every save.
+        return format_html('<div class="article-body">{}</div>', obj.body_html)
+
+    def save_model(self, request: HttpRequest, obj: Edition, form: Any, change: bool) -> None:
+        if not change and isinstance(request.user, User):
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list[URLPattern]:
+        preview = path(
+            "<int:edition_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="content_edition_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest, edition_id: int) -> HttpResponse:
+        """The HTML part as sent, with a sample footer (no subscriber's link is shown)."""
+        edition = get_object_or_404(Edition, pk=edition_id)
+        if not self.has_view_permission(request, edition):
+            raise PermissionDenied
+        sample_url = settings.PORTAL_BASE_URL + reverse("newsletter")
+        message = emails.edition_message(
+            edition, to="preview@example.org", unsubscribe_url=sample_url, one_click=False
+        )
+        html = next(str(content) for content, mimetype in message.alternatives)
+        return HttpResponse(html)

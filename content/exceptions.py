@@ -13,3 +13,7 @@ class NotReadyToPublishError(InvalidTransitionError):
 
 class InvalidTokenError(Exception):
     """A newsletter link is forged, altered, expired or no longer matches a signup."""
+
+
+class EditionNotReadyError(InvalidTransitionError):
+    """An edition cannot be scheduled yet (no time set) or test-sent (no address)."""

@@ -269,3 +269,134 @@ class Subscriber(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Subscriber {self.uuid} ({self.status})"
+
+
+class Edition(TimeStampedModel):
+    """One issue of the monthly newsletter, written in the admin and sent to the list.
+
+    Its sent / pending / failed counts are never stored: they are counted from its
+    deliveries (content.selectors.editions_with_progress), so they cannot drift.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    subject = models.CharField(max_length=200)
+    body_markdown = models.TextField(_("body (Markdown)"))
+    # Derived from body_markdown on every save, like Article.body_html.
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT, editable=False)
+    scheduled_for = models.DateTimeField(
+        null=True, blank=True, help_text=_("Sending starts at the first job run after this time.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="newsletter_editions",
+        editable=False,
+    )
+    sending_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When batches were last put on the queue; the beat job re-enqueues leftovers only
+    # after the stale-claim window, so a slow queue is not flooded with duplicate batches.
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "scheduled", "sending", "sent"]),
+                name="content_edition_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(scheduled_for__isnull=False),
+                name="content_edition_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="content_edition_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # Read every few minutes by send_due_editions_task.
+            models.Index(
+                fields=["scheduled_for"],
+                condition=Q(status__in=["scheduled", "sending"]),
+                name="content_edition_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.body_html = render_markdown(self.body_markdown)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body_markdown" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_editable(self) -> bool:
+        # Once sending has started, what went out must stay what the record says.
+        return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
+
+
+class Delivery(TimeStampedModel):
+    """One edition to one subscriber: the unit that is claimed, sent and counted.
+
+    Unique per (edition, subscriber), so re-running the fan-out never doubles a recipient.
+    ``sending`` is the claim: a worker moved the row from pending with a conditional UPDATE
+    and is sending now. A claim older than NEWSLETTER_CLAIM_STALE_MINUTES is abandoned
+    (the worker died) and may be claimed again; see content.sending for the at-least-once
+    window this leaves.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Claimed, sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (no longer subscribed)")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The exception class only: SMTP error texts can quote the recipient's address.
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["edition", "pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "subscriber"], name="content_delivery_one_per_subscriber"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "skipped"]),
+                name="content_delivery_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claimed_at__isnull=False),
+                name="content_delivery_claim_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="content_delivery_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # Progress counts (admin) and the leftovers query of send_due_editions_task.
+            models.Index(fields=["edition", "status"], name="content_delivery_progress_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk} of edition {self.edition_id} ({self.status})"

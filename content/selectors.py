@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 
-from content.models import Article, Condition, Language, Topic
+from content.models import Article, Condition, Delivery, Edition, Language, Topic
 
 # PostgreSQL text-search configurations per article language.
 SEARCH_CONFIGS = {Language.ENGLISH: "english", Language.SPANISH: "spanish"}
@@ -62,11 +62,15 @@ def _full_text_search(articles: QuerySet[Article], query: str) -> QuerySet[Artic
         + SearchVector("body_markdown", weight="C", config="spanish")
     )
     spanish_search = SearchQuery(query, search_type="websearch", config="spanish")
+    # Match with @@, not rank > 0: ts_rank gives non-matching rows a tiny positive rank
+    # (1e-20), so a rank filter let every page through.
     return (
         articles.annotate(
-            rank=SearchRank(vector, search) + SearchRank(spanish_vector, spanish_search)
+            document=vector,
+            spanish_document=spanish_vector,
+            rank=SearchRank(vector, search) + SearchRank(spanish_vector, spanish_search),
         )
-        .filter(Q(rank__gt=0))
+        .filter(Q(document=search) | Q(spanish_document=spanish_search))
         .order_by("-rank", "title")
     )
 
@@ -129,3 +133,19 @@ def content_version() -> ContentVersion:
     latest = max(stamps) if stamps else None
     fingerprint = f"{latest.isoformat() if latest else '-'}:{row['published']}"
     return ContentVersion(last_modified=latest, fingerprint=fingerprint)
+
+
+def editions_with_progress() -> QuerySet[Edition]:
+    """Editions with their delivery counts, in the one query that lists them.
+
+    ``pending_count`` includes claimed rows (being sent right now).
+    """
+    return Edition.objects.annotate(
+        sent_count=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
+        pending_count=Count(
+            "deliveries",
+            filter=Q(deliveries__status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]),
+        ),
+        failed_count=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
+        skipped_count=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SKIPPED)),
+    )

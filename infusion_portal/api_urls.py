@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import CurrentUserView
+from content.api.views import ArticleViewSet, SubscribeView
 from patients.api.views import (
     AuthorizationViewSet,
     MeasurementViewSet,
@@ -30,12 +31,16 @@ router.register(
 router.register("prescribers", PrescriberViewSet, basename="prescriber")
 router.register("indications", IndicationViewSet, basename="indication")
 router.register("therapy-plans", TherapyPlanViewSet, basename="therapy-plan")
+# Public, read-only education pages (issue 6).
+router.register("articles", ArticleViewSet, basename="article")
 
 v1_patterns = [
     path("me/", CurrentUserView.as_view(), name="me"),
     path("dose-calculations/", DoseCalculationView.as_view(), name="dose-calculations"),
     # Inventory (issue 3): products, packages, lots, stock, movements, receipts.
     path("inventory/", include("inventory.api.urls")),
+    # Public newsletter signup (issue 6), with the protections of the form.
+    path("newsletter/subscribe/", SubscribeView.as_view(), name="newsletter-subscribe"),
     *router.urls,
 ]
 

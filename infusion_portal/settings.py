@@ -241,6 +241,14 @@ PHARMACY_POSTAL_ADDRESS = env.str(
 )
 PHARMACY_PHONE = env.str("PHARMACY_PHONE", default="+1 410 555 0142")
 
+# Newsletter (issue 6)
+# Absolute links in mail sent by jobs (no request to build them from), e.g. the RFC 8058
+# unsubscribe URL, which mail clients only offer as one-click when it is HTTPS.
+PORTAL_BASE_URL = required("PORTAL_BASE_URL", dev_default="http://127.0.0.1:8000").rstrip("/")
+# A delivery claimed longer ago than this is taken as abandoned (its worker died) and may
+# be claimed again. Keep it above CELERY_TASK_TIME_LIMIT, so a live claim is never stolen.
+NEWSLETTER_CLAIM_STALE_MINUTES = env.int("NEWSLETTER_CLAIM_STALE_MINUTES", default=15)
+
 # Patients
 # Dosing uses the latest weight only when it is at most this old (domain reference §5B).
 MEASUREMENT_MAX_AGE_DAYS = env.int("MEASUREMENT_MAX_AGE_DAYS", default=30)
@@ -362,6 +370,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-unconfirmed-newsletter-signups": {
         "task": "content.tasks.purge_unconfirmed_signups_task",
         "schedule": crontab(hour=4, minute=30),
+    },
+    # Every 5 minutes: start newsletter editions whose time has come and re-enqueue
+    # deliveries left pending by a crashed or failed batch (issue 6). Expires before the
+    # next run, so a backlog of stale runs never piles up behind a stopped worker.
+    "send-due-newsletter-editions": {
+        "task": "content.tasks.send_due_editions_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
     },
     # Every morning: expire lots, email expiry (90/60/30 days) and reorder alerts (issue 3).
     "send-inventory-alerts": {

@@ -32,6 +32,11 @@ PUBLIC_URL_NAMES = frozenset(
         "newsletter-unsubscribe",
         "sitemap",
         "robots",
+        # The public content API (issue 6): published articles read-only, and the newsletter
+        # signup with the form's protections; AllowAny and throttled per client address.
+        "v1:article-list",
+        "v1:article-detail",
+        "v1:newsletter-subscribe",
         "login",
         "password_reset",
         "password_reset_done",

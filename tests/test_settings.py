@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:s3cret@smtp.example.org:587",
+    "PORTAL_BASE_URL": "https://portal.example.org",
 }
 # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; production must not.
 OUR_VARIABLES = (*PRODUCTION_ENV, "DJANGO_READ_DOT_ENV_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")

@@ -5,7 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from content.models import Article, Condition, Subscriber, Topic
+from content.models import Article, Condition, Delivery, Edition, Subscriber, Topic
 from content.services import CONSENT_VERSION
 
 
@@ -78,3 +78,29 @@ class SubscriberFactory(factory.django.DjangoModelFactory[Subscriber]):
     confirmed_at = factory.LazyAttribute(
         lambda o: timezone.now() if o.status == Subscriber.Status.CONFIRMED else None
     )
+
+
+class EditionFactory(factory.django.DjangoModelFactory[Edition]):
+    """A draft edition unless told otherwise; ``due=True`` makes it scheduled in the past."""
+
+    class Meta:
+        model = Edition
+
+    subject = factory.Sequence(lambda n: f"Newsletter no. {n}")
+    body_markdown = "## This month\n\nHow to **prepare** for a home infusion."
+
+    class Params:
+        due = factory.Trait(
+            status=Edition.Status.SCHEDULED,
+            scheduled_for=factory.LazyFunction(
+                lambda: timezone.now() - datetime.timedelta(minutes=1)
+            ),
+        )
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory[Delivery]):
+    class Meta:
+        model = Delivery
+
+    edition = factory.SubFactory(EditionFactory, status=Edition.Status.SENDING, due=True)
+    subscriber = factory.SubFactory(SubscriberFactory)

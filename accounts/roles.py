@@ -64,6 +64,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
             for m in ("visit", "siteofcare", "nurseprofile", "nursetimeoff")
             for action in ("view", "add", "change")
         ),
+        # Patients' reschedule and cancel requests (issue 7): the /staff/ queue.
+        "scheduling.view_reschedulerequest",
+        "scheduling.change_reschedulerequest",
     ),
     # A nurse's patient permissions apply only to the charts the care-access rule shows her.
     Role.NURSE: (

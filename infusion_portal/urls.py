@@ -6,11 +6,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from infusion_portal.health import favicon, healthz
+from patients import urls as patients_urls
+from scheduling import portal_urls
 
 urlpatterns = [
     path("", include("content.urls")),
     path("accounts/", include("accounts.urls")),
-    path("", include("patients.urls")),  # /portal/ and /staff/patients/
+    # /portal/… and /staff/patients/. The portal's visit pages live in scheduling (they read
+    # visits; patients sits below scheduling) but share the "patients" namespace, so every
+    # portal URL is named "patients:portal-…".
+    path(
+        "",
+        include(([*portal_urls.urlpatterns, *patients_urls.urlpatterns], patients_urls.app_name)),
+    ),
     path("", include("therapies.urls")),  # /staff/plans/ and /staff/verification/
     path("staff/inventory/", include("inventory.urls")),
     path("staff/", include("scheduling.urls")),

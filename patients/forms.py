@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import (
     US_STATES,
+    Language,
     Measurement,
     Patient,
     PayerCoverage,
     PriorAuthorization,
+    ReminderConsent,
     RenalRisk,
     SiteOfCare,
     ThrombosisRisk,
@@ -130,3 +132,51 @@ class AuthorizationForm(forms.ModelForm[PriorAuthorization]):
                 _("Give the approved infusions, the approved grams, or both.")
             )
         return cleaned
+
+
+class PreferencesForm(forms.Form):
+    """The patient's own preferences on the portal (plain language)."""
+
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    preferred_site_of_care = forms.ChoiceField(
+        label=_("Where would you like your infusions?"),
+        choices=SiteOfCare.choices,
+        help_text=_("Your care team decides with you; this tells them what you prefer."),
+    )
+    reminder_channels = forms.MultipleChoiceField(
+        label=_("Reminders"),
+        choices=ReminderConsent.Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    quiet_hours_start = forms.TimeField(
+        label=_("No reminders from"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    quiet_hours_end = forms.TimeField(
+        label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("quiet_hours_start") is None) != (data.get("quiet_hours_end") is None):
+            raise forms.ValidationError(_("Give both times of the quiet hours, or neither."))
+        channels = set(data.get("reminder_channels", []))
+        if ReminderConsent.Channel.EMAIL in channels and not self.patient.email:
+            self.add_error(
+                "reminder_channels",
+                _("We have no email address for you; call the pharmacy to add one."),
+            )
+        if channels & {ReminderConsent.Channel.SMS, ReminderConsent.Channel.PHONE} and (
+            not self.patient.phone
+        ):
+            self.add_error(
+                "reminder_channels",
+                _("We have no phone number for you; call the pharmacy to add one."),
+            )
+        return data

@@ -186,6 +186,9 @@ class Patient(models.Model):
     preferred_site_of_care = models.CharField(
         max_length=20, choices=SiteOfCare, default=SiteOfCare.HOME
     )
+    # Reminders are not sent between these local times (both set, or neither).
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
     allergies = models.TextField(blank=True)
     iga_deficient = models.BooleanField(_("IgA deficiency"), default=False)
     anti_iga_antibodies = models.BooleanField(_("anti-IgA antibodies"), default=False)
@@ -222,6 +225,11 @@ class Patient(models.Model):
                 condition=Q(preferred_site_of_care__in=SiteOfCare.values),
                 name="patients_patient_site_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                | Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False),
+                name="patients_patient_quiet_hours_both_or_neither",
+            ),
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="patients_patient_name"),
@@ -239,6 +247,8 @@ class Patient(models.Model):
         born: dt.date | None = self.date_of_birth  # None when the field itself was invalid
         if born is not None and born > timezone.localdate():
             raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            raise ValidationError(_("Give both ends of the quiet hours, or neither."))
         if self.anti_iga_antibodies and not self.iga_deficient:
             raise ValidationError(
                 {"anti_iga_antibodies": _("Anti-IgA antibodies are recorded with IgA deficiency.")}
@@ -452,6 +462,9 @@ class ReminderConsent(models.Model):
     channel = models.CharField(max_length=10, choices=Channel)
     method = models.CharField(max_length=10, choices=Method)
     text_version = models.CharField(max_length=40)
+    # The exact wording the patient agreed to, as shown (blank for consents recorded before
+    # the portal stored it).
+    text = models.TextField(blank=True)
     consented_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(

@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from accounts.audit import log_action
 from accounts.models import User
+from patients.consent import REMINDER_CONSENT_VERSION, consent_text
 from patients.models import (
     CareAssignment,
     Measurement,
     Patient,
     PayerCoverage,
     PriorAuthorization,
+    ReminderConsent,
 )
 
 # product.md: a nurse sees the patients of her own visits for 90 days after the visit.
@@ -145,3 +147,70 @@ def add_authorization(
     log_action("patients.authorization.added", actor=actor, request=request,
                obj=authorization, patient_uuid=coverage.patient.uuid)  # fmt: skip
     return authorization
+
+
+PREFERENCE_FIELDS = (
+    "preferred_language",
+    "preferred_site_of_care",
+    "quiet_hours_start",
+    "quiet_hours_end",
+)
+
+
+@transaction.atomic
+def update_portal_preferences(
+    *,
+    patient: Patient,
+    actor: User,
+    reminder_channels: set[str],
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> Patient:
+    """Save the patient's own preferences and reminder consents from the portal.
+
+    1. Lock the patient; change the preference fields that differ (``PREFERENCE_FIELDS``).
+    2. A newly chosen channel gets a ReminderConsent (method "portal", the version and the
+       exact text shown); a channel no longer chosen has its open consents withdrawn.
+    3. One audit entry names the changed fields and channels (never their values).
+    """
+    unknown = set(changes) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a portal preference: {sorted(unknown)}")
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    changed = sorted(name for name, value in changes.items() if getattr(locked, name) != value)
+    for name in changed:
+        setattr(locked, name, changes[name])
+    if changed:
+        locked.full_clean()
+        locked.save(update_fields=[*changed, "updated_at"])
+
+    now = timezone.now()
+    current = ReminderConsent.objects.filter(patient=locked, withdrawn_at__isnull=True)
+    active = set(current.values_list("channel", flat=True))
+    added = sorted(reminder_channels - active)
+    withdrawn = sorted(active - reminder_channels)
+    for channel in added:
+        consent = ReminderConsent(
+            patient=locked,
+            channel=channel,
+            method=ReminderConsent.Method.PORTAL,
+            text_version=REMINDER_CONSENT_VERSION,
+            text=consent_text(channel),
+            consented_at=now,
+            recorded_by=actor,
+        )
+        consent.full_clean()
+        consent.save()
+    if withdrawn:
+        current.filter(channel__in=withdrawn).update(withdrawn_at=now)
+
+    if changed or added or withdrawn:
+        log_action(
+            "patients.preferences.changed",
+            actor=actor,
+            request=request,
+            obj=locked,
+            patient_uuid=locked.uuid,
+            data={"fields": changed, "consented": added, "withdrawn": withdrawn},
+        )
+    return locked

@@ -6,7 +6,8 @@ from patients import views
 
 app_name = "patients"
 urlpatterns = [
-    path("portal/", views.portal_home, name="portal-home"),
+    # /portal/ itself and the visit pages are in scheduling/portal_urls.py (same namespace).
+    path("portal/preferences/", views.portal_preferences, name="portal-preferences"),
     path("staff/patients/", views.patient_list, name="list"),
     path("staff/patients/new/", views.patient_create, name="create"),
     path("staff/patients/<uuid:patient_uuid>/", views.patient_chart, name="chart"),

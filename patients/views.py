@@ -12,8 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import User
 from accounts.permissions import patient_required, signed_in_user, staff_required
+from accounts.roles import Role
 from patients.access import access_patient, visible_patients
+from patients.consent import consent_text
 from patients.exceptions import MeasurementMissingError
 from patients.forms import (
     AuthorizationForm,
@@ -21,25 +24,69 @@ from patients.forms import (
     MeasurementForm,
     PatientForm,
     PatientSearchForm,
+    PreferencesForm,
 )
-from patients.models import PayerCoverage, PriorAuthorization
+from patients.models import PayerCoverage, PriorAuthorization, ReminderConsent
 from patients.selectors import dosing_measurement
 from patients.services import (
+    PREFERENCE_FIELDS,
     add_authorization,
     add_coverage,
     create_patient,
     record_measurement,
     update_patient,
+    update_portal_preferences,
 )
 
 PATIENTS_PER_PAGE = 25
 
 
 @patient_required
-@require_GET
-def portal_home(request: HttpRequest) -> HttpResponse:
-    """The patient's landing page."""
-    return render(request, "patients/portal_home.html")
+@require_http_methods(["GET", "POST"])
+def portal_preferences(request: HttpRequest) -> HttpResponse:
+    """The patient's own preferences: language, site of care, reminders and quiet hours.
+
+    (/portal/ itself lists visits, so it lives in scheduling/portal.py.)
+    """
+    patient = visible_patients(request.user).first() if Role.PATIENT in _roles(request) else None
+    if patient is None:
+        return render(request, "patients/portal_no_record.html")
+    active: set[str] = set(
+        patient.consents.filter(withdrawn_at__isnull=True).values_list("channel", flat=True)
+    )
+    initial = {name: getattr(patient, name) for name in PREFERENCE_FIELDS}
+    form = PreferencesForm(
+        request.POST or None,
+        patient=patient,
+        initial={**initial, "reminder_channels": sorted(active)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        channels = set(data.pop("reminder_channels"))
+        update_portal_preferences(
+            patient=patient,
+            actor=signed_in_user(request),
+            reminder_channels=channels,
+            request=request,
+            **data,
+        )
+        messages.success(request, "Your preferences are saved.")
+        return redirect("patients:portal-preferences")
+    shown = [
+        {"value": value, "label": label, "text": consent_text(value)}
+        for value, label in ReminderConsent.Channel.choices
+    ]
+    return render(
+        request,
+        "patients/portal_preferences.html",
+        {"form": form, "patient": patient, "channels": shown,
+         "chosen": set(form["reminder_channels"].value() or [])},
+    )  # fmt: skip
+
+
+def _roles(request: HttpRequest) -> frozenset[Role]:
+    user = request.user
+    return user.roles if isinstance(user, User) else frozenset()
 
 
 @staff_required

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from patients.forms import DateInput
-from scheduling.models import NurseProfile, SiteOfCare
+from scheduling.models import NurseProfile, RescheduleRequest, SiteOfCare
 
 
 class VersionForm(forms.Form):
@@ -56,3 +56,37 @@ class CancelForm(VersionForm):
 
 class GenerateForm(forms.Form):
     weeks = forms.IntegerField(label=_("Weeks ahead"), min_value=1, max_value=26, initial=6)
+
+
+class ChangeRequestForm(forms.Form):
+    """A patient's request to move or cancel a visit (plain language)."""
+
+    kind = forms.ChoiceField(
+        label=_("What would you like?"),
+        choices=RescheduleRequest.Kind.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Why?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A few words are enough. Please do not write about symptoms here; call us."),
+    )
+    preferred_dates = forms.CharField(
+        label=_("Which days or times suit you better? (optional)"),
+        max_length=200,
+        required=False,
+    )
+
+
+class DecisionForm(forms.Form):
+    """A coordinator's answer to a patient's request."""
+
+    decision = forms.ChoiceField(
+        choices=[
+            (RescheduleRequest.Status.ACCEPTED, _("Accept")),
+            (RescheduleRequest.Status.COUNTERED, _("Propose another time")),
+            (RescheduleRequest.Status.DECLINED, _("Decline")),
+        ]
+    )
+    message = forms.CharField(label=_("Message to the patient"), max_length=500, required=False)

@@ -144,6 +144,10 @@ class NurseProfile(models.Model):
     skills = models.JSONField(default=list, blank=True)
     # Local working hours per weekday: {"0": ["08:00", "17:00"], ...}; a missing day is off.
     working_hours = models.JSONField(default=dict, blank=True, validators=[validate_hours])
+    # Shown to patients beside the nurse's first name ("Nina, RN").
+    credential = models.CharField(
+        max_length=20, default="RN", help_text=_("Shown to patients, e.g. RN or LPN.")
+    )
     home_city = models.CharField(max_length=100)
     home_state = models.CharField(max_length=2, choices=US_STATES)
     max_visits_per_day = models.PositiveSmallIntegerField(default=2)
@@ -377,6 +381,97 @@ class Visit(models.Model):
                 f"A {self.get_status_display().lower()} visit cannot become "
                 f"{self.Status(status).label.lower()}."
             )
+        self.status = status
+
+    transition_to.alters_data = True  # type: ignore[attr-defined]
+
+
+class RescheduleRequest(models.Model):
+    """A patient's request, from the portal, to move or cancel one visit.
+
+    A coordinator decides it: accepting a cancellation cancels the visit; accepting a
+    reschedule means the coordinator moves the visit; proposing another time or declining
+    answers with a message the patient reads on the portal.
+    """
+
+    class Kind(models.TextChoices):
+        RESCHEDULE = "reschedule", _("Change the date or time")
+        CANCEL = "cancel", _("Cancel this infusion")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the pharmacy")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        COUNTERED = "countered", _("Another time proposed")
+
+    ALLOWED_TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.OPEN: frozenset({Status.ACCEPTED, Status.DECLINED, Status.COUNTERED}),
+        Status.ACCEPTED: frozenset(),
+        Status.DECLINED: frozenset(),
+        Status.COUNTERED: frozenset(),
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="change_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    reason = models.CharField(max_length=500)
+    preferred_dates = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    response = models.CharField(max_length=500, blank=True)
+    # Null while the request is open.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["reschedule", "cancel"]),
+                name="scheduling_reschedulerequest_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "accepted", "declined", "countered"]),
+                name="scheduling_reschedulerequest_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", decided_at__isnull=True)
+                | (~Q(status="open") & Q(decided_at__isnull=False)),
+                name="scheduling_reschedulerequest_decided_has_time",
+            ),
+            # One open request per visit: a second one waits for the first to be answered.
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=Q(status="open"),
+                name="scheduling_reschedulerequest_one_open_per_visit",
+            ),
+        ]
+        indexes = [
+            # The coordinators' queue on /staff/: open requests, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="open"),
+                name="scheduling_request_open_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} request {self.uuid} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def transition_to(self, status: str) -> None:
+        """Change the status in memory, refusing a change the map does not allow."""
+        if status not in self.ALLOWED_TRANSITIONS[self.status]:
+            raise TransitionError("This request has already been answered.")
         self.status = status
 
     transition_to.alters_data = True  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("visits/<uuid:visit_uuid>/move/", views.visit_move, name="visit-move"),
     path("visits/<uuid:visit_uuid>/confirm/", views.visit_confirm, name="visit-confirm"),
     path("visits/<uuid:visit_uuid>/cancel/", views.visit_cancel, name="visit-cancel"),
+    path("requests/<uuid:request_uuid>/decide/", views.request_decide, name="request-decide"),
     path(
         "schedule/plans/<uuid:plan_uuid>/generate/",
         views.plan_generate,

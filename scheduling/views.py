@@ -17,9 +17,17 @@ from patients.access import visible_patients
 from scheduling.calendar import BY_NURSE, BY_SITE, build_week, week_start
 from scheduling.conflicts import conflicts_by_visit, visit_conflicts
 from scheduling.exceptions import SchedulingError
-from scheduling.forms import AssignForm, CancelForm, GenerateForm, MoveForm, VersionForm
+from scheduling.forms import (
+    AssignForm,
+    CancelForm,
+    DecisionForm,
+    GenerateForm,
+    MoveForm,
+    VersionForm,
+)
 from scheduling.models import NurseProfile, Visit
-from scheduling.selectors import access_visit, visible_visits, visits_between
+from scheduling.reschedule import decide_request
+from scheduling.selectors import access_visit, open_requests, visible_visits, visits_between
 from scheduling.services import (
     SCHEDULABLE_PLAN_STATUSES,
     assign_nurse,
@@ -88,6 +96,10 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             .order_by("start_date", "pk")[:BOARD_LIMIT]
         )
         context["generate_form"] = GenerateForm()
+    if user.has_perm("scheduling.view_reschedulerequest"):
+        queue = open_requests().filter(visit__patient__in=visible_patients(user))
+        context["change_requests"] = list(queue[:BOARD_LIMIT])
+        context["change_request_count"] = queue.count()
     return render(request, "scheduling/staff_home.html", context)
 
 
@@ -240,3 +252,32 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request"):
         template += "#schedule-grid"
     return render(request, template, {"week": week})
+
+
+@staff_required
+@permission_required("scheduling.change_reschedulerequest", raise_exception=True)
+@require_POST
+def request_decide(request: HttpRequest, request_uuid: uuid.UUID) -> HttpResponse:
+    """Answer a patient's reschedule or cancel request from the /staff/ queue."""
+    user = signed_in_user(request)
+    change = (
+        open_requests().filter(uuid=request_uuid, visit__patient__in=visible_patients(user)).first()
+    )
+    if change is None:
+        raise Http404("No such open request.")
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose accept, propose another time or decline.")
+        return redirect("scheduling:staff-home")
+    decision = form.cleaned_data["decision"]
+    try:
+        decide_request(change=change, actor=user, decision=decision,
+                       message=form.cleaned_data["message"], request=request)  # fmt: skip
+    except SchedulingError as error:
+        messages.error(request, str(error))
+        return redirect("scheduling:staff-home")
+    if decision == change.Status.ACCEPTED and change.kind == change.Kind.RESCHEDULE:
+        messages.success(request, "Accepted. Now move the visit to the new time.")
+        return redirect("scheduling:visit", visit_uuid=change.visit.uuid)
+    messages.success(request, "The patient's request is answered.")
+    return redirect("scheduling:staff-home")

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from content.demo import seed_demo_content
-from content.models import Subscriber
+from content.models import Edition, Subscriber
+from content.sending import dispatch_due_editions, schedule_edition, send_delivery_batch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,6 +57,26 @@ def test_a_visitor_reads_searches_signs_up_and_confirms(page: Any, live_server: 
     page.get_by_role("button", name="Confirm my subscription").click()
     assert page.get_by_role("heading", name="You are subscribed").is_visible()
     assert Subscriber.objects.get().status == Subscriber.Status.CONFIRMED
+
+    # An edition goes out through the real job (batches run in process here)...
+    mail.outbox.clear()
+    edition = Edition.objects.create(
+        subject="November news", body_markdown="Staying hydrated before an infusion."
+    )
+    schedule_edition(edition.pk, actor=None, scheduled_for=timezone.now())
+    dispatch_due_editions(send_delivery_batch)
+    (newsletter,) = mail.outbox
+    assert newsletter.subject == "November news"
+    assert newsletter.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # ...and its unsubscribe link works in one step from the browser.
+    unsubscribe = re.search(r"https?://[^/\s]+(/newsletter/unsubscribe/\S+/)", str(newsletter.body))
+    assert unsubscribe, newsletter.body
+    page.goto(f"{base}{unsubscribe.group(1)}")
+    page.watch.assert_accessible()
+    page.get_by_role("button", name="Unsubscribe").click()
+    assert page.get_by_role("heading", name="You are unsubscribed").is_visible()
+    assert Subscriber.objects.get().status == Subscriber.Status.UNSUBSCRIBED
 
     page.watch.assert_clean()
 

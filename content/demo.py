@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from content.models import Article, ArticleReference, Condition, Topic
-from content.seed_articles import ARTICLES, CONDITIONS, TOPICS
+from content.seed_articles import ARTICLES, CONDITION_INDICATIONS, CONDITIONS, TOPICS
+from therapies.models import Indication
 
 # The demo's pages count as reviewed today; a year is a common review cycle for
 # patient education.
@@ -40,6 +41,10 @@ def seed_demo_content() -> list[str]:
             )[0]
             for slug, (name, short) in CONDITIONS.items()
         }
+        for slug, condition in conditions.items():
+            condition.indications.add(
+                *Indication.objects.filter(slug__in=CONDITION_INDICATIONS.get(slug, []))
+            )
         for seed in ARTICLES:  # originals come before their translations in ARTICLES
             if Article.objects.filter(slug=seed.slug).exists():
                 continue

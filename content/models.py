@@ -51,13 +51,17 @@ class Topic(TimeStampedModel):
 class Condition(TimeStampedModel):
     """A condition treated with IVIG, as the education pages name it.
 
-    Owned by content for now. When the clinical core's indications exist this gets a
-    nullable link to them; content must not import therapies before that.
+    Linked to the clinical core's indications (content may read therapies, product.md), so
+    pages can be picked for a patient's therapy plan; one page may cover two indications
+    (dermatomyositis and polymyositis).
     """
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
     short_name = models.CharField(max_length=40, blank=True, help_text=_("e.g. CIDP"))
+    indications = models.ManyToManyField(
+        "therapies.Indication", blank=True, related_name="education_conditions"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -115,6 +115,16 @@ CONDITIONS = {
     "kawasaki-disease": ("Kawasaki disease", ""),
 }
 
+# The clinical core's indication slugs each condition page covers (therapies migration 0002).
+CONDITION_INDICATIONS = {
+    "cidp": ["cidp"],
+    "guillain-barre-syndrome": ["gbs"],
+    "multifocal-motor-neuropathy": ["mmn"],
+    "dermatomyositis-polymyositis": ["dermatomyositis", "polymyositis"],
+    "myasthenia-gravis": ["myasthenia-gravis"],
+    "kawasaki-disease": ["kawasaki"],
+}
+
 ARTICLES: tuple[SeedArticle, ...] = (
     SeedArticle(
         slug="what-is-ivig",

@@ -18,17 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.models import TimeStampedModel
 from content.rendering import render_markdown
-
-
-class TimeStampedModel(models.Model):
-    # The house style wants one shared base in a small common/ app; until that app exists
-    # the content models carry their own.
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Language(models.TextChoices):

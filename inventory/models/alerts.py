@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from inventory.models.base import TimeStampedModel
+from common.models import TimeStampedModel
 from inventory.models.catalog import Product
 from inventory.models.stock import Location, Lot
 

@@ -14,8 +14,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from common.models import TimeStampedModel
 from inventory.exceptions import InvalidNDCError
-from inventory.models.base import TimeStampedModel
 from inventory.ndc import gtin14_candidates, validate_ndc
 
 

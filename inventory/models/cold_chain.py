@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from inventory.models.base import TimeStampedModel
+from common.models import TimeStampedModel
 from inventory.models.stock import Location, Lot
 
 

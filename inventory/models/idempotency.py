@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from inventory.models.base import TimeStampedModel
+from common.models import TimeStampedModel
 from inventory.models.stock import Receipt
 
 

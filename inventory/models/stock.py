@@ -11,8 +11,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from common.models import TimeStampedModel
 from inventory.exceptions import InvalidLotTransitionError
-from inventory.models.base import TimeStampedModel
 from inventory.models.catalog import Manufacturer, Package
 
 us_state_validator = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter state code, e.g. MD.")

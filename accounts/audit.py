@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -35,6 +36,40 @@ def log_action(
     data: dict[str, Any] | None = None,
 ) -> AuditLogEntry:
     """Append one entry. ``action`` is a namespaced code such as ``accounts.login``."""
+    entry = _entry(
+        action, actor=actor, request=request, obj=obj, patient_uuid=patient_uuid, data=data
+    )
+    entry.save()
+    return entry
+
+
+def log_action_per_patient(
+    action: str,
+    *,
+    actor: User | None,
+    patient_uuids: Iterable[uuid.UUID],
+    request: HttpRequest | None = None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[AuditLogEntry]:
+    """Append one entry per patient (a page listing several patients' data) in one INSERT,
+    so "who looked at my record" finds it for each of them."""
+    entries = [
+        _entry(action, actor=actor, request=request, obj=obj, patient_uuid=patient, data=data)
+        for patient in dict.fromkeys(patient_uuids)
+    ]
+    return AuditLogEntry.objects.bulk_create(entries)
+
+
+def _entry(
+    action: str,
+    *,
+    actor: User | None,
+    request: HttpRequest | None,
+    obj: models.Model | None,
+    patient_uuid: uuid.UUID | None,
+    data: dict[str, Any] | None,
+) -> AuditLogEntry:
     entry = AuditLogEntry(
         actor=actor if actor is not None and actor.pk else None,
         action=action,
@@ -47,5 +82,4 @@ def log_action(
     if obj is not None:
         entry.object_type = obj._meta.label_lower
         entry.object_id = str(obj.pk)
-    entry.save()
     return entry

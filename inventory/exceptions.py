@@ -60,3 +60,7 @@ class LedgerImmutableError(InventoryError):
 
     def __init__(self) -> None:
         super().__init__("The stock ledger is append-only: movements cannot be changed or deleted.")
+
+
+class LotAlreadyRecalledError(InvalidLotTransitionError):
+    """The lot has a recall already: one recall per lot."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,14 +14,16 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
-from inventory.models import Location, Lot, Product, StockMovement
+from inventory.models import Location, Lot, Product, Reservation, StockMovement
 
 AVAILABLE = Q(lot__status=Lot.Status.AVAILABLE)
 ZERO = Value(0, output_field=IntegerField())
@@ -161,11 +164,14 @@ def lots_expiring_within(*, days: int, today: datetime.date) -> QuerySet[Lot]:
 
 
 def blocked_lots() -> QuerySet[Lot]:
-    """Quarantined and recalled lots, with what is still on hand."""
+    """Quarantined and recalled lots, with what is still on hand (and the recall's uuid)."""
     return (
         Lot.objects.filter(status__in=[Lot.Status.QUARANTINED, Lot.Status.RECALLED])
         .select_related("package__product")
-        .annotate(on_hand=Coalesce(Sum("movements__on_hand_delta"), ZERO))
+        .annotate(
+            on_hand=Coalesce(Sum("movements__on_hand_delta"), ZERO),
+            recall_uuid=F("recall__uuid"),
+        )
         .order_by("status", "expires_on", "pk")
     )
 
@@ -179,4 +185,42 @@ def lot_ids_on_hand_at(*, location: Location) -> list[int]:
         .filter(on_hand__gt=0)
         .order_by("lot_id")
         .values_list("lot_id", flat=True)
+    )
+
+
+def open_reservations(visit_uuid: uuid.UUID) -> QuerySet[Reservation]:
+    """The visit's open reservations, with lot and package (what scheduling shows and
+    dispenses)."""
+    return (
+        Reservation.objects.filter(visit_uuid=visit_uuid, status=Reservation.Status.OPEN)
+        .select_related("lot__package__product", "location")
+        .order_by("pk")
+    )
+
+
+def recall_trace(lot: Lot) -> QuerySet[StockMovement]:
+    """Every dispense of ``lot``: patient, when, how many, by which nurse, at which visit.
+
+    One query whatever the number of rows. ``returned`` counts containers of the lot given
+    back for the same patient and visit; ``net_quantity`` is what the patient may have
+    received. Fully returned dispenses stay listed: a recall trace errs on the side of
+    telling too many patients (domain reference, "Lot traceability").
+    """
+    returned = (
+        StockMovement.objects.filter(
+            lot_id=OuterRef("lot_id"),
+            kind=StockMovement.Kind.RETURN,
+            patient_id=OuterRef("patient_id"),
+            visit_uuid=OuterRef("visit_uuid"),
+        )
+        .values("lot_id")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    return (
+        StockMovement.objects.filter(lot=lot, kind=StockMovement.Kind.DISPENSE)
+        .select_related("patient", "actor", "location")
+        .annotate(returned=Coalesce(Subquery(returned, output_field=IntegerField()), ZERO))
+        .annotate(net_quantity=Greatest(F("quantity") - F("returned"), ZERO))
+        .order_by("occurred_at", "pk")
     )

@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
 from accounts.models import User
-from inventory.models import ReceiptIdempotencyKey
+from inventory.models import ReceiptIdempotencyKey, ReservationIdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -22,7 +22,7 @@ class IdempotencyKeyReusedError(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = (
         "This Idempotency-Key was already used with a different request body. "
-        "Send a new key for a new receipt."
+        "Send a new key for a new request."
     )
     default_code = "idempotency_key_reused"
 
@@ -42,12 +42,18 @@ def fingerprint(data: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def stored_response(*, user: User, key: str, request_fingerprint: str) -> tuple[int, Any] | None:
-    """The response stored under ``key``, or None when the key is new.
+def stored_response(
+    *,
+    user: User,
+    key: str,
+    request_fingerprint: str,
+    model: type[ReceiptIdempotencyKey | ReservationIdempotencyKey] = ReceiptIdempotencyKey,
+) -> tuple[int, Any] | None:
+    """The response stored under ``key`` (in ``model``), or None when the key is new.
 
     Raises IdempotencyKeyReusedError when the key was used for another body.
     """
-    record = ReceiptIdempotencyKey.objects.filter(user=user, key=key).first()
+    record = model._default_manager.filter(user=user, key=key).first()
     if record is None:
         return None
     if record.request_fingerprint != request_fingerprint:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import (
@@ -11,8 +12,12 @@ from inventory.models import (
     Lot,
     Package,
     Product,
+    Recall,
+    RecallClass,
+    RecallSource,
     Receipt,
     ReceiptLine,
+    Reservation,
     StockMovement,
     Supplier,
 )
@@ -113,6 +118,7 @@ class MovementOutputSerializer(serializers.ModelSerializer[StockMovement]):
     lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
     location = serializers.SerializerMethodField()
     actor = serializers.SerializerMethodField()
+    patient = serializers.UUIDField(source="patient.uuid", read_only=True, allow_null=True)
 
     class Meta:
         model = StockMovement
@@ -129,6 +135,8 @@ class MovementOutputSerializer(serializers.ModelSerializer[StockMovement]):
             "actor",
             "reason",
             "reference",
+            "patient",
+            "visit_uuid",
         ]
         read_only_fields = fields
 
@@ -219,3 +227,143 @@ class ReceiptInputSerializer(serializers.Serializer[dict[str, Any]]):
         if len(lines) > MAX_LINES:
             raise serializers.ValidationError(f"A receipt has at most {MAX_LINES} lines.")
         return lines
+
+
+# --- reservations, dispensing and recalls ------------------------------------------------
+
+
+class ContainersInputSerializer(serializers.Serializer[dict[str, Any]]):
+    package = serializers.SlugRelatedField(slug_field="uuid", queryset=Package.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000)
+
+
+class ReservationInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """A vial plan to reserve FEFO. ``patient`` must be one the caller may see."""
+
+    product = serializers.SlugRelatedField(slug_field="uuid", queryset=Product.objects.all())
+    containers = ContainersInputSerializer(many=True, allow_empty=False)
+    needed_on = serializers.DateField()
+    location = serializers.SlugRelatedField(
+        slug_field="uuid", queryset=Location.objects.filter(is_active=True)
+    )
+    patient = serializers.UUIDField(required=False, allow_null=True)
+    visit_uuid = serializers.UUIDField(required=False, allow_null=True)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def validate_containers(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        packages = [row["package"].pk for row in rows]
+        if len(packages) != len(set(packages)):
+            raise serializers.ValidationError("Give each package once.")
+        return rows
+
+
+class ReservationOutputSerializer(serializers.ModelSerializer[Reservation]):
+    lot = serializers.UUIDField(source="lot.uuid", read_only=True)
+    lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
+    package = serializers.UUIDField(source="lot.package.uuid", read_only=True)
+    location = serializers.UUIDField(source="location.uuid", read_only=True)
+    patient = serializers.UUIDField(source="patient.uuid", read_only=True, allow_null=True)
+    released_by_recall = serializers.UUIDField(
+        source="released_by_recall.uuid", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Reservation
+        fields = [
+            "uuid",
+            "lot",
+            "lot_number",
+            "package",
+            "location",
+            "quantity",
+            "needed_on",
+            "status",
+            "patient",
+            "visit_uuid",
+            "reference",
+            "released_by_recall",
+        ]
+        read_only_fields = fields
+
+
+class DispenseInputSerializer(serializers.Serializer[dict[str, Any]]):
+    quantity = serializers.IntegerField(
+        min_value=1, required=False, help_text="Containers given; default all, the rest released."
+    )
+
+
+class RecallInputSerializer(serializers.Serializer[dict[str, Any]]):
+    recall_class = serializers.ChoiceField(choices=RecallClass.choices)
+    # DRF's metaclass takes declared fields out of the class, so the name cannot clash with
+    # Field.source at run time; mypy only sees the class body.
+    source = serializers.ChoiceField(choices=RecallSource.choices)  # type: ignore[assignment]
+    reason = serializers.CharField(max_length=2000)
+
+
+class TraceRowSerializer(serializers.ModelSerializer[StockMovement]):
+    """One dispense of a recalled lot: who received how much, when, from which nurse."""
+
+    patient = serializers.UUIDField(source="patient.uuid", read_only=True, allow_null=True)
+    patient_name = serializers.CharField(
+        source="patient.full_name", read_only=True, allow_null=True
+    )
+    mrn = serializers.CharField(source="patient.mrn", read_only=True, allow_null=True)
+    nurse = serializers.SerializerMethodField()
+    location = serializers.CharField(source="location.name", read_only=True, allow_null=True)
+    returned = serializers.IntegerField(read_only=True)
+    net_quantity = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "occurred_at",
+            "patient",
+            "patient_name",
+            "mrn",
+            "quantity",
+            "returned",
+            "net_quantity",
+            "nurse",
+            "visit_uuid",
+            "location",
+        ]
+        read_only_fields = fields
+
+    def get_nurse(self, movement: StockMovement) -> str | None:
+        return movement.actor.get_full_name() if movement.actor else None
+
+
+class RecallOutputSerializer(serializers.ModelSerializer[Recall]):
+    lot = serializers.UUIDField(source="lot.uuid", read_only=True)
+    lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
+    brand = serializers.CharField(source="lot.package.product.brand", read_only=True)
+    initiated_by = serializers.EmailField(source="initiated_by.email", read_only=True)
+    released_visits = serializers.SerializerMethodField()
+    trace = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Recall
+        fields = [
+            "uuid",
+            "lot",
+            "lot_number",
+            "brand",
+            "recall_class",
+            "source",
+            "reason",
+            "initiated_by",
+            "initiated_at",
+            "released_visits",
+            "trace",
+        ]
+        read_only_fields = fields
+
+    def get_released_visits(self, recall: Recall) -> list[str]:
+        """Visits (public ids) whose reservation the recall released: to re-plan."""
+        visits: list[str] = self.context.get("released_visits", [])
+        return visits
+
+    @extend_schema_field(TraceRowSerializer(many=True))
+    def get_trace(self, recall: Recall) -> list[dict[str, Any]]:
+        rows = self.context.get("trace", [])
+        return list(TraceRowSerializer(rows, many=True).data)

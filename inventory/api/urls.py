@@ -13,6 +13,8 @@ router.register("packages", views.PackageViewSet, basename="inventory-package")
 router.register("lots", views.LotViewSet, basename="inventory-lot")
 router.register("movements", views.MovementViewSet, basename="inventory-movement")
 router.register("receipts", views.ReceiptViewSet, basename="inventory-receipt")
+router.register("reservations", views.ReservationViewSet, basename="inventory-reservation")
+router.register("recalls", views.RecallViewSet, basename="inventory-recall")
 
 urlpatterns = [
     path("stock/", views.StockSummaryView.as_view(), name="inventory-stock"),

@@ -14,12 +14,14 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.audit import log_action_per_patient
 from accounts.models import User
 from accounts.roles import Role
 from inventory.access import CATALOG_READERS, RECEIVERS, STOCK_READERS, has_inventory_role
@@ -32,17 +34,23 @@ from inventory.api.filters import (
 )
 from inventory.api.idempotency import HEADER, clean_key, fingerprint, stored_response
 from inventory.api.serializers import (
+    DispenseInputSerializer,
     LotOutputSerializer,
     MovementOutputSerializer,
     PackageOutputSerializer,
     ProductOutputSerializer,
+    RecallInputSerializer,
+    RecallOutputSerializer,
     ReceiptInputSerializer,
     ReceiptOutputSerializer,
+    ReservationInputSerializer,
+    ReservationOutputSerializer,
     StockSummaryOutputSerializer,
 )
 from inventory.exceptions import (
     GS1ParseError,
     GTINMismatchError,
+    InsufficientStockError,
     InventoryError,
     SupplierNotAuthorizedError,
 )
@@ -50,13 +58,24 @@ from inventory.models import (
     Lot,
     Package,
     Product,
+    Recall,
     Receipt,
     ReceiptIdempotencyKey,
+    Reservation,
+    ReservationIdempotencyKey,
     StockMovement,
 )
-from inventory.selectors import stock_by_product_and_location
-from inventory.services import ReceiptLineInput, line_from_scan, receive_shipment
+from inventory.selectors import recall_trace, stock_by_product_and_location
+from inventory.services import (
+    ReceiptLineInput,
+    dispense_reservation,
+    line_from_scan,
+    recall_lot,
+    receive_shipment,
+    reserve_stock,
+)
 from inventory.services.receiving import check_line_expiry
+from patients.access import visible_patients
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
@@ -71,6 +90,29 @@ class HasInventoryRole(BasePermission):
         safe = request.method in ("GET", "HEAD", "OPTIONS")
         roles: frozenset[Role] = view.read_roles if safe else view.write_roles
         return has_inventory_role(request.user, roles)
+
+
+class CanRecall(BasePermission):
+    """Starting a recall needs inventory.add_recall, and view_recall for the trace it
+    returns (inventory admins and pharmacists hold both)."""
+
+    message = "Your role may not recall lots."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return has_inventory_role(request.user, STOCK_READERS) and request.user.has_perms(
+            ["inventory.add_recall", "inventory.view_recall"]
+        )
+
+
+class CanViewRecall(BasePermission):
+    """The recall trace lists patients: inventory.view_recall only (accounts.roles)."""
+
+    message = "Your role may not see recall traces."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return has_inventory_role(request.user, STOCK_READERS) and request.user.has_perm(
+            "inventory.view_recall"
+        )
 
 
 class InventoryViewMixin:
@@ -110,6 +152,27 @@ class LotViewSet(InventoryViewMixin, viewsets.ReadOnlyModelViewSet[Lot]):
     filter_backends = [DjangoFilterBackend]
     filterset_class = LotFilter
 
+    @extend_schema(
+        request=RecallInputSerializer,
+        responses={
+            201: RecallOutputSerializer,
+            400: OpenApiResponse(description="Invalid input, or the lot is already recalled."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanRecall])
+    def recall(self, request: Request, uuid: str | None = None) -> Response:
+        """Recall the lot: block it, release its reservations, quarantine what is left."""
+        lot = self.get_object()
+        serializer = RecallInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            recall = recall_lot(
+                lot=lot, actor=cast(User, request.user), **serializer.validated_data
+            )
+        except InventoryError as error:
+            raise ValidationError({"lot": [str(error)]}) from error
+        return Response(_recall_body(request, recall), status=status.HTTP_201_CREATED)
+
 
 @extend_schema(tags=["inventory"])
 class StockSummaryView(InventoryViewMixin, ListAPIView[Any]):
@@ -128,7 +191,7 @@ class MovementViewSet(InventoryViewMixin, viewsets.ReadOnlyModelViewSet[StockMov
     """The append-only stock ledger, newest first."""
 
     serializer_class = MovementOutputSerializer
-    queryset = StockMovement.objects.select_related("lot", "location", "actor")
+    queryset = StockMovement.objects.select_related("lot", "location", "actor", "patient")
     filter_backends = [DjangoFilterBackend]
     filterset_class = MovementFilter
 
@@ -266,3 +329,163 @@ def _receive(data: dict[str, Any], lines: list[ReceiptLineInput], user: User) ->
         raise ValidationError({"supplier": [str(error)]}) from error
     except InventoryError as error:
         raise ValidationError({"lines": [str(error)]}) from error
+
+
+@extend_schema(tags=["inventory"])
+class ReservationViewSet(
+    InventoryViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Reservation],
+):
+    """FEFO reservations of a vial plan; POST reserves, ``dispense`` gives them out."""
+
+    write_roles = STOCK_READERS
+    serializer_class = ReservationOutputSerializer
+    queryset = Reservation.objects.select_related(
+        "lot__package", "location", "patient", "released_by_recall"
+    ).order_by("needed_on", "pk")
+
+    @extend_schema(
+        request=ReservationInputSerializer,
+        responses={
+            201: ReservationOutputSerializer(many=True),
+            200: OpenApiResponse(
+                ReservationOutputSerializer(many=True),
+                description="A retry: the reservations stored for the key.",
+            ),
+            400: OpenApiResponse(description="Invalid input, or not enough stock (by field)."),
+            422: OpenApiResponse(description="The key was used with another body."),
+        },
+        parameters=[
+            OpenApiParameter(
+                HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="A client-chosen key: a retry with the same key and body returns "
+                "the first reservations and reserves nothing again.",
+            )
+        ],
+    )
+    def create(self, request: Request) -> Response:
+        user = cast(User, request.user)
+        key = clean_key(request.headers.get(HEADER))
+        request_fingerprint = fingerprint(request.data)
+        if key is not None:
+            stored = stored_response(
+                user=user,
+                key=key,
+                request_fingerprint=request_fingerprint,
+                model=ReservationIdempotencyKey,
+            )
+            if stored is not None:
+                return Response(stored[1], status=status.HTTP_200_OK)
+        serializer = ReservationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        patient = None
+        if data.get("patient"):
+            # Only a patient the caller may see (patients.access); otherwise "not found".
+            patient = visible_patients(user).filter(uuid=data["patient"]).first()
+            if patient is None:
+                raise ValidationError({"patient": ["No such patient."]})
+        try:
+            with transaction.atomic():
+                reservations = reserve_stock(
+                    product=data["product"],
+                    containers={row["package"]: row["quantity"] for row in data["containers"]},
+                    needed_on=data["needed_on"],
+                    location=data["location"],
+                    actor=user,
+                    reference=data.get("reference", ""),
+                    patient=patient,
+                    visit_uuid=data.get("visit_uuid"),
+                )
+                fresh = self.get_queryset().filter(pk__in=[r.pk for r in reservations])
+                body = ReservationOutputSerializer(fresh, many=True).data
+                if key is not None:
+                    # Claimed in the reservations' transaction, as for receipts: a
+                    # concurrent duplicate fails on the unique index and rolls back.
+                    ReservationIdempotencyKey.objects.create(
+                        user=user,
+                        key=key,
+                        request_fingerprint=request_fingerprint,
+                        response_status=status.HTTP_201_CREATED,
+                        response_body=body,
+                    )
+        except InventoryError as error:
+            raise ValidationError({"containers": [str(error)]}) from error
+        except IntegrityError:
+            if key is None:
+                raise
+            stored = stored_response(
+                user=user,
+                key=key,
+                request_fingerprint=request_fingerprint,
+                model=ReservationIdempotencyKey,
+            )
+            if stored is None:
+                raise
+            return Response(stored[1], status=status.HTTP_200_OK)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DispenseInputSerializer,
+        responses={
+            200: ReservationOutputSerializer,
+            400: OpenApiResponse(description="Closed reservation, blocked lot or bad quantity."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def dispense(self, request: Request, uuid: str | None = None) -> Response:
+        """Dispense the reservation (or part of it; the rest is released)."""
+        reservation = self.get_object()
+        serializer = DispenseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            dispense_reservation(
+                reservation=reservation,
+                actor=cast(User, request.user),
+                quantity=serializer.validated_data.get("quantity"),
+            )
+        except InsufficientStockError as error:
+            raise ValidationError({"quantity": [str(error)]}) from error
+        except InventoryError as error:
+            raise ValidationError({"reservation": [str(error)]}) from error
+        return Response(
+            ReservationOutputSerializer(self.get_queryset().get(pk=reservation.pk)).data
+        )
+
+
+@extend_schema(tags=["inventory"])
+class RecallViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Recall]):
+    """A recall with its trace of patients dosed (PHI: each read is audit-logged)."""
+
+    permission_classes = [CanViewRecall]
+    serializer_class = RecallOutputSerializer
+    queryset = Recall.objects.select_related("lot__package__product", "initiated_by")
+    lookup_field = "uuid"
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(_recall_body(request, self.get_object()))
+
+
+def _recall_body(request: Request, recall: Recall) -> Any:
+    """The recall with its trace; audit-logs the read once per patient listed."""
+    trace = list(recall_trace(recall.lot))
+    log_action_per_patient(
+        "inventory.recall.trace_viewed",
+        actor=cast(User, request.user),
+        request=request,
+        obj=recall,
+        patient_uuids=[row.patient.uuid for row in trace if row.patient is not None],
+        data={"lot": recall.lot.lot_number, "via": "api"},
+    )
+    visits = (
+        recall.released_reservations.exclude(visit_uuid=None)
+        .order_by("visit_uuid")
+        .values_list("visit_uuid", flat=True)
+        .distinct()
+    )
+    context = {"trace": trace, "released_visits": [str(v) for v in visits]}
+    return RecallOutputSerializer(recall, context=context).data

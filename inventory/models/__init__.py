@@ -3,8 +3,9 @@ from __future__ import annotations
 from inventory.models.alerts import AlertKind, InventoryAlert, ParLevel
 from inventory.models.catalog import Manufacturer, Package, Product, Route
 from inventory.models.cold_chain import TemperatureExcursion
-from inventory.models.idempotency import ReceiptIdempotencyKey
+from inventory.models.idempotency import ReceiptIdempotencyKey, ReservationIdempotencyKey
 from inventory.models.ledger import MovementKind, StockMovement
+from inventory.models.recalls import Recall, RecallClass, RecallSource
 from inventory.models.stock import (
     Location,
     Lot,
@@ -27,10 +28,14 @@ __all__ = [
     "Package",
     "ParLevel",
     "Product",
+    "Recall",
+    "RecallClass",
+    "RecallSource",
     "Receipt",
     "ReceiptIdempotencyKey",
     "ReceiptLine",
     "Reservation",
+    "ReservationIdempotencyKey",
     "Route",
     "StockMovement",
     "StorageCondition",

@@ -33,3 +33,25 @@ class ReceiptIdempotencyKey(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.receipt_id}"
+
+
+class ReservationIdempotencyKey(TimeStampedModel):
+    """The same for ``POST /api/v1/inventory/reservations/``: a retried reservation (a lost
+    response, a double submit by scheduling's client) reserves nothing twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="inventory_reservationidempotencykey_unique_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -90,9 +90,20 @@ class StockMovement(models.Model):
         blank=True,
     )
     reason = models.TextField(blank=True)
-    # Free text until scheduling exists; patient and visit foreign keys come in a later
-    # migration. Never a patient's name (it is shown in lists and exports).
+    # Free text. Never a patient's name (it is shown in lists and exports).
     reference = models.CharField(max_length=100, blank=True)
+    # The patient dosed (dispense, return) or held for (reserve, release): the lot-to-patient
+    # trace a recall needs (domain reference, "Lot traceability").
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        related_name="stock_movements",
+        null=True,
+        blank=True,
+    )
+    # The scheduling visit this movement served. A UUID, not a foreign key: inventory may
+    # not import scheduling (product.md import direction); it is the visit's public id.
+    visit_uuid = models.UUIDField(null=True, blank=True, db_index=True)
     receipt_line = models.ForeignKey(
         ReceiptLine,
         on_delete=models.PROTECT,

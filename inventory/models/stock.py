@@ -146,11 +146,12 @@ class Lot(TimeStampedModel):
     Status = LotStatus
 
     # Recalled and expired are final: such stock is only wasted or returned to the supplier.
+    # An expired lot can still be recalled: the patients dosed before expiry need the trace.
     ALLOWED_TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         Status.AVAILABLE: frozenset({Status.QUARANTINED, Status.RECALLED, Status.EXPIRED}),
         Status.QUARANTINED: frozenset({Status.AVAILABLE, Status.RECALLED, Status.EXPIRED}),
         Status.RECALLED: frozenset(),
-        Status.EXPIRED: frozenset(),
+        Status.EXPIRED: frozenset({Status.RECALLED}),
     }
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -264,6 +265,24 @@ class Reservation(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inventory_reservations"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        related_name="inventory_reservations",
+        null=True,
+        blank=True,
+    )
+    # The scheduling visit this reservation is for. A UUID, not a foreign key: inventory
+    # may not import scheduling (product.md import direction); it is the visit's public id.
+    visit_uuid = models.UUIDField(null=True, blank=True, db_index=True)
+    # Set when a recall released this reservation, so scheduling can flag the visit.
+    released_by_recall = models.ForeignKey(
+        "inventory.Recall",
+        on_delete=models.PROTECT,
+        related_name="released_reservations",
+        null=True,
+        blank=True,
     )
 
     class Meta:

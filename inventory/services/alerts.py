@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -101,11 +102,24 @@ def expiry_alerts(*, today: datetime.date) -> list[InventoryAlert]:
     return claimed
 
 
-def reorder_alerts(*, today: datetime.date) -> list[InventoryAlert]:
-    """Claim one alert per par level that is below par today.
+@dataclass(frozen=True)
+class ParShortfall:
+    """A par level whose product and location hold fewer free containers than the par."""
+
+    par_level: ParLevel
+    free: int
+
+    @property
+    def short_by(self) -> int:
+        return self.par_level.minimum_containers - self.free
+
+
+def par_shortfalls(*, today: datetime.date) -> list[ParShortfall]:
+    """Par levels below par today, in three queries whatever the number of rows.
 
     Counted: containers on hand of available, in-date lots, less the open reservations
-    needed within REORDER_HORIZON_DAYS (later ones leave time to reorder).
+    needed within REORDER_HORIZON_DAYS (later ones leave time to reorder). The reorder
+    alerts and the /staff/inventory/ dashboard both read this, so they always agree.
     """
     horizon = today + datetime.timedelta(days=REORDER_HORIZON_DAYS)
     on_hand = {
@@ -126,12 +140,22 @@ def reorder_alerts(*, today: datetime.date) -> list[InventoryAlert]:
         .annotate(n=Sum("quantity"))
         .order_by()
     }
-    claimed = []
-    for par in ParLevel.objects.select_related("product", "location"):
+    shortfalls = []
+    for par in ParLevel.objects.select_related("product", "location").order_by(
+        "product__brand", "location__name"
+    ):
         key = (par.product_id, par.location_id)
         free = on_hand.get(key, 0) - reserved_soon.get(key, 0)
-        if free >= par.minimum_containers:
-            continue
+        if free < par.minimum_containers:
+            shortfalls.append(ParShortfall(par_level=par, free=free))
+    return shortfalls
+
+
+def reorder_alerts(*, today: datetime.date) -> list[InventoryAlert]:
+    """Claim one alert per par level that is below par today (see ``par_shortfalls``)."""
+    claimed = []
+    for shortfall in par_shortfalls(today=today):
+        par, free = shortfall.par_level, shortfall.free
         alert = InventoryAlert(
             kind=InventoryAlert.Kind.REORDER,
             threshold=int(today.strftime("%Y%m%d")),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from accounts.models import User
 from inventory.models import Location, Lot, MovementKind, ReceiptLine, Reservation, StockMovement
+from patients.models import Patient
 
 
 def record_movement(
@@ -19,6 +22,8 @@ def record_movement(
     reference: str = "",
     receipt_line: ReceiptLine | None = None,
     reservation: Reservation | None = None,
+    patient: Patient | None = None,
+    visit_uuid: uuid.UUID | None = None,
 ) -> StockMovement:
     """Append one validated row. Precondition: the caller holds ``lot``'s row lock."""
     movement = StockMovement(
@@ -33,6 +38,8 @@ def record_movement(
         reference=reference,
         receipt_line=receipt_line,
         reservation=reservation,
+        patient=patient,
+        visit_uuid=visit_uuid,
     )
     movement.full_clean()
     movement.save()

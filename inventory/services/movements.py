@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.db.models import Sum
 
@@ -12,6 +14,7 @@ from inventory.locking import lot_for_update
 from inventory.models import Location, Lot, StockMovement
 from inventory.selectors import lot_balance
 from inventory.services.ledger import record_movement
+from patients.models import Patient
 
 
 def _require_reason(reason: str, what: str) -> str:
@@ -34,8 +37,14 @@ def return_stock(
     actor: User,
     reason: str = "",
     reference: str = "",
+    patient: Patient | None = None,
+    visit_uuid: uuid.UUID | None = None,
 ) -> StockMovement:
-    """Put unopened dispensed containers back on hand (never more than were dispensed)."""
+    """Put unopened dispensed containers back on hand (never more than were dispensed).
+
+    With ``patient`` and ``visit_uuid`` (those of the dispense), the recall trace counts
+    the containers as returned, not given.
+    """
     _require_positive(quantity)
     lot = lot_for_update(lot)
     totals = (
@@ -63,6 +72,8 @@ def return_stock(
         actor=actor,
         reason=reason,
         reference=reference,
+        patient=patient,
+        visit_uuid=visit_uuid,
     )
 
 

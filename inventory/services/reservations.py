@@ -7,6 +7,7 @@ or releases it.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -22,9 +23,10 @@ from inventory.exceptions import (
     ReservationClosedError,
 )
 from inventory.locking import lot_for_update, lots_for_update
-from inventory.models import Location, Lot, Package, Product, Reservation, StockMovement
+from inventory.models import Location, Lot, Package, Product, Recall, Reservation, StockMovement
 from inventory.selectors import Balance, lot_balance, lot_balances_at
 from inventory.services.ledger import record_movement
+from patients.models import Patient
 
 
 def choose_lots(
@@ -60,8 +62,13 @@ def reserve_stock(
     location: Location,
     actor: User,
     reference: str = "",
+    patient: Patient | None = None,
+    visit_uuid: uuid.UUID | None = None,
 ) -> list[Reservation]:
     """Reserve containers of each package size (a vial plan) at ``location``, FEFO.
+
+    ``patient`` and ``visit_uuid`` (the scheduling visit's public id) are recorded on the
+    reservations and their ledger rows, so a recall can find the visits it affects.
 
     1. Candidates: available lots of each package that do not expire before ``needed_on``
        plus INVENTORY_FEFO_MARGIN_DAYS, earliest expiry first.
@@ -121,6 +128,8 @@ def reserve_stock(
             needed_on=needed_on,
             reference=reference,
             created_by=actor,
+            patient=patient,
+            visit_uuid=visit_uuid,
         )
         reservation.full_clean()
         reservation.save()
@@ -133,6 +142,8 @@ def reserve_stock(
             actor=actor,
             reference=reference,
             reservation=reservation,
+            patient=patient,
+            visit_uuid=visit_uuid,
         )
         reservations.append(reservation)
     return reservations
@@ -150,10 +161,15 @@ def _open_reservation_for_update(reservation: Reservation) -> tuple[Reservation,
     return fresh, lot
 
 
-@transaction.atomic
-def release_reservation(*, reservation: Reservation, actor: User, reason: str = "") -> Reservation:
-    """Give the reserved containers back to available stock."""
-    reservation, lot = _open_reservation_for_update(reservation)
+def release_locked(
+    reservation: Reservation,
+    lot: Lot,
+    *,
+    actor: User,
+    reason: str,
+    recall: Recall | None = None,
+) -> Reservation:
+    """Release an open reservation. Precondition: the caller holds the lot's and its lock."""
     record_movement(
         kind=StockMovement.Kind.RELEASE,
         lot=lot,
@@ -164,10 +180,44 @@ def release_reservation(*, reservation: Reservation, actor: User, reason: str = 
         reason=reason,
         reference=reservation.reference,
         reservation=reservation,
+        patient=reservation.patient,
+        visit_uuid=reservation.visit_uuid,
     )
     reservation.status = Reservation.Status.RELEASED
-    reservation.save(update_fields=["status", "updated_at"])
+    reservation.released_by_recall = recall
+    reservation.save(update_fields=["status", "released_by_recall", "updated_at"])
     return reservation
+
+
+@transaction.atomic
+def release_reservation(*, reservation: Reservation, actor: User, reason: str = "") -> Reservation:
+    """Give the reserved containers back to available stock."""
+    reservation, lot = _open_reservation_for_update(reservation)
+    return release_locked(reservation, lot, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def release_visit_reservations(
+    *, visit_uuid: uuid.UUID, actor: User, reason: str
+) -> list[Reservation]:
+    """Release every open reservation made for the visit (e.g. it was cancelled).
+
+    Locks in the fixed order of inventory.locking: the lots by pk, then the reservations
+    by pk; reservations closed meanwhile are skipped. Returns those released.
+    """
+    lot_ids = Reservation.objects.filter(
+        visit_uuid=visit_uuid, status=Reservation.Status.OPEN
+    ).values_list("lot_id", flat=True)
+    locked = lots_for_update(lot_ids)
+    reservations = (
+        Reservation.objects.select_for_update()
+        .filter(visit_uuid=visit_uuid, status=Reservation.Status.OPEN, lot_id__in=list(locked))
+        .order_by("pk")
+    )
+    return [
+        release_locked(reservation, locked[reservation.lot_id], actor=actor, reason=reason)
+        for reservation in reservations
+    ]
 
 
 @transaction.atomic
@@ -196,6 +246,8 @@ def dispense_reservation(
         actor=actor,
         reference=reference,
         reservation=reservation,
+        patient=reservation.patient,
+        visit_uuid=reservation.visit_uuid,
     )
     leftover = reservation.quantity - quantity
     if leftover:
@@ -209,6 +261,8 @@ def dispense_reservation(
             reason="Not used at dispensing.",
             reference=reference,
             reservation=reservation,
+            patient=reservation.patient,
+            visit_uuid=reservation.visit_uuid,
         )
     reservation.status = Reservation.Status.DISPENSED
     reservation.save(update_fields=["status", "updated_at"])
@@ -216,9 +270,57 @@ def dispense_reservation(
         "inventory.lot.dispensed",
         actor=actor,
         obj=lot,
+        patient_uuid=reservation.patient.uuid if reservation.patient else None,
         data={"quantity": quantity, "reservation": str(reservation.uuid)},
     )
     return reservation
+
+
+@transaction.atomic
+def dispense_stock(
+    *,
+    lot: Lot,
+    location: Location,
+    quantity: int,
+    actor: User,
+    patient: Patient,
+    visit_uuid: uuid.UUID | None,
+    reference: str = "",
+) -> StockMovement:
+    """Dispense unreserved containers to a patient (the nurse used another lot than reserved).
+
+    The lot must be available and in date, and the containers must not be held by
+    anyone's reservation at ``location``: the row records patient and visit for the trace.
+    """
+    if quantity <= 0:
+        raise InsufficientStockError("The quantity must be at least 1 container.")
+    lot = lot_for_update(lot)
+    ensure_usable(lot, on=timezone.localdate())
+    balance = balance_after_lock(lot=lot, location=location)
+    if quantity > balance.unreserved:
+        raise InsufficientStockError(
+            f"Only {max(balance.unreserved, 0)} unreserved containers of lot {lot.lot_number} "
+            f"are at {location}; {quantity} were asked for."
+        )
+    movement = record_movement(
+        kind=StockMovement.Kind.DISPENSE,
+        lot=lot,
+        location=location,
+        quantity=quantity,
+        on_hand_delta=-quantity,
+        actor=actor,
+        reference=reference,
+        patient=patient,
+        visit_uuid=visit_uuid,
+    )
+    log_action(
+        "inventory.lot.dispensed",
+        actor=actor,
+        obj=lot,
+        patient_uuid=patient.uuid,
+        data={"quantity": quantity, "visit": str(visit_uuid) if visit_uuid else None},
+    )
+    return movement
 
 
 def ensure_usable(lot: Lot, *, on: datetime.date) -> None:

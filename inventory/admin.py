@@ -8,11 +8,19 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
 
 from accounts.models import User
-from inventory.exceptions import InventoryError
+from inventory.access import RECEIVERS, has_inventory_role
+from inventory.csv_import import MAX_ROWS, RowError, parse_shipment_csv
+from inventory.exceptions import InventoryError, SupplierNotAuthorizedError
+from inventory.forms import ShipmentImportForm
 from inventory.models import (
     InventoryAlert,
     Location,
@@ -28,7 +36,12 @@ from inventory.models import (
     Supplier,
     TemperatureExcursion,
 )
-from inventory.services import quarantine_lot, record_excursion, release_lot_from_quarantine
+from inventory.services import (
+    quarantine_lot,
+    receive_shipment,
+    record_excursion,
+    release_lot_from_quarantine,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -125,7 +138,7 @@ class LotAdmin(admin.ModelAdmin[Lot]):
     list_select_related = ["package__product"]
     readonly_fields = ["package", "lot_number", "expires_on", "status", "status_reason", "uuid"]
     action_form = LotActionForm
-    actions = ["quarantine", "release"]
+    actions = ["quarantine", "release", "recall"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Lots come into being by receiving a shipment.
@@ -162,6 +175,18 @@ class LotAdmin(admin.ModelAdmin[Lot]):
     def release(self, request: HttpRequest, queryset: QuerySet[Lot]) -> None:
         self._run(request, queryset, release_lot_from_quarantine, "released")
 
+    def has_recall_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("inventory.add_recall")
+
+    @admin.action(description="Recall the selected lot…", permissions=["recall"])
+    def recall(self, request: HttpRequest, queryset: QuerySet[Lot]) -> HttpResponse | None:
+        # A recall is one lot and one notice: the form (inventory.recalls) shows its impact.
+        lots = list(queryset[:2])
+        if len(lots) != 1:
+            self.message_user(request, "Select exactly one lot to recall.", messages.ERROR)
+            return None
+        return redirect("inventory:recall-create", lot_uuid=lots[0].uuid)
+
 
 class ReceiptLineInline(ReadOnlyAdminMixin, admin.TabularInline[ReceiptLine, Receipt]):
     model = ReceiptLine
@@ -172,18 +197,98 @@ class ReceiptLineInline(ReadOnlyAdminMixin, admin.TabularInline[ReceiptLine, Rec
 
 @admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Receipt]):
+    """Receipts are read-only; new ones come from the receipts page or a CSV import."""
+
     list_display = ["received_on", "supplier", "transaction_reference", "location", "received_by"]
-    list_filter = ["supplier", "location"]
-    search_fields = ["transaction_reference", "lines__lot__lot_number"]
+    list_filter = ["supplier", "location", "received_on"]
+    search_fields = [
+        "transaction_reference",
+        "lines__lot__lot_number",
+        "lines__lot__package__ndc",
+        "lines__lot__package__product__brand",
+    ]
     list_select_related = ["supplier", "location", "received_by"]
     inlines = [ReceiptLineInline]
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "import-csv/",
+                self.admin_site.admin_view(self.import_csv_view),
+                name="inventory_receipt_import_csv",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_import_csv": has_inventory_role(request.user, RECEIVERS),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def import_csv_view(self, request: HttpRequest) -> HttpResponse:
+        """Receive a whole shipment from a CSV file, or list every row that is wrong."""
+        if not has_inventory_role(request.user, RECEIVERS):
+            raise PermissionDenied
+        posted = request.method == "POST"
+        form = ShipmentImportForm(
+            request.POST if posted else None,
+            request.FILES if posted else None,
+            initial={"received_on": timezone.localdate()},
+        )
+        row_errors: list[RowError] = []
+        if posted and form.is_valid():
+            data = form.cleaned_data
+            parsed = parse_shipment_csv(data["file"], today=timezone.localdate())
+            row_errors = parsed.errors
+            if parsed.is_valid:
+                try:
+                    # One transaction: a refused line leaves nothing of the shipment behind.
+                    receipt = receive_shipment(
+                        supplier=data["supplier"],
+                        location=data["location"],
+                        received_on=data["received_on"],
+                        transaction_reference=data["transaction_reference"],
+                        lines=parsed.lines,
+                        actor=cast(User, request.user),
+                    )
+                except SupplierNotAuthorizedError as error:
+                    form.add_error("supplier", str(error))
+                except InventoryError as error:
+                    form.add_error(None, str(error))
+                else:
+                    count = sum(line.quantity for line in parsed.lines)
+                    self.message_user(
+                        request,
+                        f"Received {count} containers in {len(parsed.lines)} lines from "
+                        f"{receipt.supplier} ({receipt.transaction_reference}).",
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:inventory_receipt_change", receipt.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import shipment CSV",
+            "form": form,
+            "row_errors": row_errors,
+            "max_rows": MAX_ROWS,
+        }
+        return TemplateResponse(request, "admin/inventory/receipt/import_csv.html", context)
 
 
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Reservation]):
     list_display = ["needed_on", "lot", "location", "quantity", "status", "reference"]
-    list_filter = ["status", "location"]
-    search_fields = ["lot__lot_number", "reference"]
+    list_filter = ["status", "location", "lot__package__product"]
+    search_fields = [
+        "lot__lot_number",
+        "lot__package__ndc",
+        "lot__package__product__brand",
+        "reference",
+    ]
     list_select_related = ["lot__package__product", "location"]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 
+from inventory.csv_import import MAX_FILE_BYTES
 from inventory.exceptions import GS1ParseError, GTINMismatchError, InventoryError
 from inventory.models import Location, Package, Supplier
 from inventory.services import ReceiptLineInput, line_from_scan
@@ -106,3 +108,39 @@ ReceiptLineFormSet = formset_factory(
     max_num=MAX_LINES,
     validate_max=True,
 )
+
+
+class ShipmentImportForm(forms.Form):
+    """The header of a shipment imported from a CSV file; the rows are read by csv_import."""
+
+    supplier = forms.ModelChoiceField(queryset=Supplier.objects.all())
+    location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
+    received_on = forms.DateField(label="Received on", widget=DateInput())
+    transaction_reference = forms.CharField(
+        max_length=100,
+        help_text="The supplier's invoice or transaction statement number.",
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "Columns: ndc (or gtin), lot_number, expires_on (YYYY-MM-DD), quantity "
+            "(containers); optional serial and override_reason. UTF-8, at most "
+            f"{MAX_FILE_BYTES // 1_000_000} MB."
+        ),
+    )
+
+    def clean_supplier(self) -> Supplier:
+        supplier: Supplier = self.cleaned_data["supplier"]
+        # Checked here so the error sits on the field; receive_shipment checks again (DSCSA).
+        problem = supplier.authorization_problem(timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return supplier
+
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_FILE_BYTES // 1_000_000} MB: split it."
+            )
+        return upload

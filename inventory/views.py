@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import User
 from accounts.permissions import staff_required
 from inventory.access import RECEIVERS, has_inventory_role
+from inventory.dashboard import COVER_CAP_WEEKS, COVER_HISTORY_WEEKS, cover_chart, weeks_of_cover
 from inventory.exceptions import InventoryError, SupplierNotAuthorizedError
 from inventory.forms import ReceiptForm, ReceiptLineFormSet, receipt_lines
 from inventory.selectors import blocked_lots, lots_expiring_within, stock_by_product_and_location
 from inventory.services import receive_shipment
+from inventory.services.alerts import REORDER_HORIZON_DAYS, par_shortfalls
 
 EXPIRING_WITHIN_DAYS = 90
 VIEW_STOCK = "inventory.view_lot"
@@ -27,8 +29,9 @@ VIEW_STOCK = "inventory.view_lot"
 @permission_required(VIEW_STOCK, raise_exception=True)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Stock on hand by product and location, lots expiring soon, and blocked lots."""
+    """Stock on hand, below par, weeks of cover, lots expiring soon, and blocked lots."""
     today = timezone.localdate()
+    covers = weeks_of_cover(today=today)
     return render(
         request,
         "inventory/dashboard.html",
@@ -38,6 +41,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "expiring_days": EXPIRING_WITHIN_DAYS,
             "expiring_until": today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS),
             "blocked": list(blocked_lots()),
+            "below_par": par_shortfalls(today=today),
+            "reorder_horizon_days": REORDER_HORIZON_DAYS,
+            "covers": covers,
+            "chart": cover_chart(covers),
+            "cover_history_weeks": COVER_HISTORY_WEEKS,
+            "cover_cap_weeks": COVER_CAP_WEEKS,
         },
     )
 

@@ -8,15 +8,19 @@ confirmation; a non-blocking one is a precaution the nurse must see.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
 
+from inventory.models import Location
 from patients.models import PriorAuthorization
 from scheduling.models import NurseTimeOff, Visit, within_hours
+from scheduling.stock import grams_in_date, recalled_visit_uuids, reservable_grams, stock_location
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ AUTHORIZATION = "authorization"
 INTERVAL_SHORT = "interval_short"
 BRAND_CHANGE = "brand_change"
 INFUSION_GAP = "infusion_gap"
+NO_PRODUCT = "no_product"
+STOCK_SHORT = "stock_short"
+STOCK_RECALLED = "stock_recalled"
 
 
 def _buffer(a: Visit, b: Visit) -> dt.timedelta:
@@ -97,6 +104,10 @@ class _Context:
     by_plan: dict[int, list[Visit]]
     time_off: dict[int, list[NurseTimeOff]]
     authorizations: dict[int, list[PriorAuthorization]]
+    location: Location | None = None
+    # Per product: (expiry, grams not reserved) of available lots at the stock location.
+    stock: dict[int, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)
+    recalled: set[uuid.UUID] = field(default_factory=set)
 
 
 def _load(visits: Sequence[Visit]) -> _Context:
@@ -146,7 +157,51 @@ def _load(visits: Sequence[Visit]) -> _Context:
         coverage__patient_id__in=patient_ids
     ).select_related("coverage"):
         context.authorizations[pa.coverage.patient_id].append(pa)
+    _load_stock(visits, context)
     return context
+
+
+# Visits that still need stock reserved: confirming them reserves it.
+UNRESERVED_STATUSES = (Visit.Status.PROPOSED, Visit.Status.SCHEDULED)
+
+
+def _load_stock(visits: Sequence[Visit], context: _Context) -> None:
+    """At most three queries: the stock location, reservable stock, recall-released visits."""
+    waiting = [v for v in visits if v.status in UNRESERVED_STATUSES and v.plan.product_id]
+    if waiting:
+        context.location = stock_location()
+        if context.location is not None:
+            context.stock = reservable_grams(
+                location=context.location,
+                product_ids={v.plan.product_id for v in waiting if v.plan.product_id},
+                first_day=min(v.local_start.date() for v in waiting),
+            )
+    confirmed = [v.uuid for v in visits if v.status == Visit.Status.CONFIRMED]
+    if confirmed:
+        context.recalled = recalled_visit_uuids(confirmed)
+
+
+def _check_stock(visit: Visit, context: _Context, day: dt.date) -> list[Conflict]:
+    """Stock is reserved at confirmation (issue 5 item 9); warn before, and after a recall."""
+    product = visit.plan.product
+    if visit.status in UNRESERVED_STATUSES:
+        if product is None:
+            return [Conflict(NO_PRODUCT, True,
+                "The plan names no product, so no stock can be reserved; choose the product "
+                "in the therapy plan.",
+            )]  # fmt: skip
+        available = grams_in_date(context.stock.get(product.pk, []), day)
+        if available < visit.dose_g:
+            where = context.location or "the pharmacy (no active warehouse)"
+            return [Conflict(STOCK_SHORT, True,
+                f"Not enough reservable {product.brand} at {where} in date for {day:%Y-%m-%d}: "
+                f"{available:g} g available, {visit.dose_g:g} g needed.",
+            )]  # fmt: skip
+    elif visit.status == Visit.Status.CONFIRMED and visit.uuid in context.recalled:
+        return [Conflict(STOCK_RECALLED, True,
+            "The reserved lot was recalled — confirm again to reserve other stock.",
+        )]  # fmt: skip
+    return []
 
 
 def conflicts_by_visit(visits: Iterable[Visit]) -> dict[int, list[Conflict]]:
@@ -159,7 +214,12 @@ def conflicts_by_visit(visits: Iterable[Visit]) -> dict[int, list[Conflict]]:
     if not visits:
         return {}
     context = _load(visits)
-    return {visit.pk: _check(visit, context) for visit in visits}
+    found = {visit.pk: _check(visit, context) for visit in visits}
+    # Cold-chain deliveries late to ship (one query); imported here: deliveries imports Conflict.
+    from scheduling.deliveries import add_delivery_conflicts
+
+    add_delivery_conflicts(visits, found)
+    return found
 
 
 def visit_conflicts(visit: Visit) -> list[Conflict]:
@@ -239,6 +299,8 @@ def _check(visit: Visit, context: _Context) -> list[Conflict]:
             "(missing, expired, for another product, or used up).",
         ))  # fmt: skip
 
+    found += _check_stock(visit, context, day)
+
     interval = visit.plan.interval_days
     if interval and visit.day_number == 1 and visit.course_number > 1:
         earlier = [
@@ -277,3 +339,11 @@ def _check(visit: Visit, context: _Context) -> list[Conflict]:
             "first-infusion titration, pharmacist review.",
         ))  # fmt: skip
     return found
+
+
+def recalled_visit_ids(visits: Iterable[Visit]) -> set[int]:
+    """The confirmed visits whose reserved lot a recall released (one query)."""
+    confirmed = {v.uuid: v.pk for v in visits if v.status == Visit.Status.CONFIRMED}
+    if not confirmed:
+        return set()
+    return {confirmed[visit_uuid] for visit_uuid in recalled_visit_uuids(confirmed)}

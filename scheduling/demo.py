@@ -8,7 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from inventory.models import Lot, Supplier
+from inventory.services import ReceiptLineInput, receive_shipment
 from patients.models import Patient
+from scheduling.exceptions import SchedulingError
 from scheduling.models import NurseProfile, SiteOfCare, Visit
 from scheduling.services import (
     assign_nurse,
@@ -16,12 +19,18 @@ from scheduling.services import (
     home_site,
     local_start,
     move_visit,
+    visit_containers,
 )
+from scheduling.stock import stock_location
 from therapies.models import TherapyPlan
 
 WEEKDAY_HOURS = {str(day): ["08:00", "18:00"] for day in range(5)}
 DEMO_SUITE = "Riverbend Infusion Suite, Columbia"
 DEMO_VISIT_WEEKS = 8
+# Confirming reserves a visit's vials: keep this many visits' worth of the demo plan's vials
+# in stock, in a long-dated lot per size, so the demo coordinator can always confirm.
+DEMO_STOCKED_VISITS = 6
+DEMO_STOCK_SUPPLIER = "Demo Specialty Distribution (fictional)"
 
 
 @transaction.atomic
@@ -64,7 +73,9 @@ def seed_demo_schedule() -> list[Visit]:
     ).first()
     if plan is None:
         return []
-    generate_course_visits(plan=plan, weeks=DEMO_VISIT_WEEKS, actor=coordinator)
+    visits = generate_course_visits(plan=plan, weeks=DEMO_VISIT_WEEKS, actor=coordinator)
+    receiver = User.objects.filter(email="inventory@example.org").first() or coordinator
+    _stock_demo_plan(plan, visits or list(plan.visits.active()), receiver)
 
     today = timezone.localdate()
     soon = Visit.objects.active().filter(
@@ -82,3 +93,32 @@ def seed_demo_schedule() -> list[Visit]:
             )
             assign_nurse(visit=visit, nurse=nurse, actor=coordinator, expected_version=None)
     return list(plan.visits.all())
+
+
+def _stock_demo_plan(plan: TherapyPlan, visits: list[Visit], actor: User) -> None:
+    """Receive a long-dated lot of each vial size the demo plan uses, once (DEMO-SCHED-*)."""
+    location = stock_location()
+    supplier = Supplier.objects.filter(name=DEMO_STOCK_SUPPLIER).first()
+    if location is None or supplier is None or not visits:
+        return
+    try:
+        _, containers = visit_containers(visits[0])
+    except SchedulingError:
+        return  # no weight or no product: nothing the coordinator could confirm anyway
+    today = timezone.localdate()
+    lines = [
+        ReceiptLineInput(
+            package=package,
+            lot_number=f"DEMO-SCHED-{package.grams_per_container:g}G",
+            expires_on=today + dt.timedelta(days=540),
+            quantity=count * DEMO_STOCKED_VISITS,
+        )
+        for package, count in containers.items()
+        if not Lot.objects.filter(
+            package=package, lot_number=f"DEMO-SCHED-{package.grams_per_container:g}G"
+        ).exists()
+    ]
+    if lines:
+        receive_shipment(supplier=supplier, location=location, received_on=today,
+                         transaction_reference=f"DEMO-SCHED-{today:%Y%m%d}", lines=lines,
+                         actor=actor)  # fmt: skip

@@ -17,3 +17,11 @@ class StaleVisitError(SchedulingError):
 
 class VisitConflictError(SchedulingError):
     """A blocking conflict stands (double booking, licence, authorization...)."""
+
+
+class DocumentationError(SchedulingError):
+    """The visit's documentation refused a change; the message says what is wrong."""
+
+
+class RecordLockedError(DocumentationError):
+    """The visit's record is signed: it only takes addenda."""

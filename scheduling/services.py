@@ -1,8 +1,14 @@
 """Scheduling writes: generating a course's visits, moving, cancelling, assigning, confirming.
 
 Lock order, everywhere: the therapy plan (generation only), then nurse profiles by pk, then
-the visit. Every booking of a nurse holds her profile row, so two coordinators booking her at
-once are serialized and the second one sees the first one's visit.
+the visit, then inventory lots by pk (``inventory.locking``, taken inside ``reserve_stock`` and
+the release and dispense services). Every booking of a nurse holds her profile row, so two
+coordinators booking her at once are serialized and the second one sees the first one's visit.
+
+Stock: confirming a visit reserves its vial plan FEFO at the pharmacy's stock location
+(``stock_location``) in the same transaction, so a refused reservation confirms nothing. A
+confirmed visit that goes back to scheduled or proposed (moved, reassigned, unassigned), is
+cancelled or marked a no-show releases what was reserved for it.
 
 No external side effect (task, email) exists yet; reminders will be enqueued with
 ``transaction.on_commit`` when they come. Care access (patients app) is a database write in
@@ -22,12 +28,21 @@ from django.utils import timezone
 
 from accounts.audit import log_action
 from accounts.models import User
+from inventory.exceptions import InsufficientStockError
+from inventory.models import Package, Product
+from inventory.services.reservations import release_visit_reservations, reserve_stock
 from patients.models import Patient
 from patients.services import grant_care_access, revoke_care_access
-from scheduling.conflicts import nurse_clashes, nurse_day_count, visit_conflicts
+from scheduling.conflicts import (
+    nurse_clashes,
+    nurse_day_count,
+    recalled_visit_ids,
+    visit_conflicts,
+)
 from scheduling.exceptions import SchedulingError, StaleVisitError, VisitConflictError
 from scheduling.models import NurseProfile, SiteOfCare, Visit
 from scheduling.selectors import VISIT_RELATED
+from scheduling.stock import stock_location
 from therapies.models import TherapyPlan
 from therapies.review import review_plan
 
@@ -69,6 +84,77 @@ def expected_infusion(plan: TherapyPlan, *, on: dt.date) -> tuple[int, Decimal]:
         "The plan's dose cannot be computed (no recent weight or no product); "
         "record a weight, then generate the visits."
     )
+
+
+def vial_plan(plan: TherapyPlan, *, on: dt.date) -> list[tuple[Decimal, int]]:
+    """The day's vials as (grams per container, count), from the dosing review of the plan.
+
+    Like ``expected_infusion``: the current calculation, else the verified one.
+    """
+    review = review_plan(plan, on=on)
+    if review.calculation is not None:
+        return [(vial.grams, vial.count) for vial in review.calculation.vials]
+    verification = plan.verifications.first()
+    calculation: dict[str, object] = verification.calculation if verification is not None else {}
+    vials = calculation.get("vials")
+    if isinstance(vials, list) and vials:
+        return [(Decimal(str(vial["grams"])), int(vial["count"])) for vial in vials]
+    raise SchedulingError(
+        "The plan's vials cannot be computed (no recent weight); record a weight, then confirm."
+    )
+
+
+def visit_containers(visit: Visit) -> tuple[Product, dict[Package, int]]:
+    """The plan's product and the visit's vial plan mapped to its packages (by grams)."""
+    product = visit.plan.product
+    if product is None:
+        raise SchedulingError(
+            "The plan names no product, so no stock can be reserved; choose the product in "
+            "the therapy plan, then confirm."
+        )
+    packages = {
+        package.grams_per_container: package
+        for package in Package.objects.filter(product=product, is_active=True).order_by("-pk")
+    }
+    containers: dict[Package, int] = {}
+    for grams, count in vial_plan(visit.plan, on=visit.local_start.date()):
+        package = packages.get(grams)
+        if package is None:
+            raise SchedulingError(f"{product.brand} has no active {grams:g} g package to reserve.")
+        containers[package] = containers.get(package, 0) + count
+    return product, containers
+
+
+def _reserve_stock(visit: Visit, actor: User) -> None:
+    """Reserve the visit's vial plan FEFO; a shortage refuses the confirmation.
+
+    Must be called inside the confirmation's transaction, holding the visit's lock; the
+    lots are locked after it (the module's lock order).
+    """
+    location = stock_location()
+    if location is None:
+        raise VisitConflictError("No active pharmacy warehouse holds stock to reserve.")
+    product, containers = visit_containers(visit)
+    try:
+        reserve_stock(
+            product=product,
+            containers=containers,
+            needed_on=visit.local_start.date(),
+            location=location,
+            actor=actor,
+            # The visit's public id only: references never carry patient names.
+            reference=f"visit {visit.uuid}",
+            patient=visit.patient,
+            visit_uuid=visit.uuid,
+        )
+    except InsufficientStockError as error:
+        raise VisitConflictError(f"Not enough stock to confirm: {error}") from error
+
+
+def _release_stock(visit: Visit, previous_status: str, actor: User, reason: str) -> None:
+    """Release the visit's reservations when it leaves the confirmed status."""
+    if previous_status == Status.CONFIRMED and visit.status != Status.CONFIRMED:
+        release_visit_reservations(visit_uuid=visit.uuid, actor=actor, reason=reason)
 
 
 def expected_minutes(infusion_minutes: int) -> int:
@@ -291,6 +377,7 @@ def assign_nurse(
         locked, profiles = _lock(visit, expected_version, nurse)
         _require_changeable(locked)
         previous = locked.nurse
+        previous_status = locked.status
         if nurse is None:
             if previous is None:
                 return locked
@@ -317,6 +404,7 @@ def assign_nurse(
             )
         locked.version += 1
         locked.save(update_fields=["nurse", "status", "version", "updated_at"])
+        _release_stock(locked, previous_status, actor, "Visit reassigned; confirm it again.")
         _log("scheduling.visit.nurse_assigned", locked, actor, request,
              nurse=locked.nurse.uuid.hex if locked.nurse else None,
              previous=previous.uuid.hex if previous else None)  # fmt: skip
@@ -347,11 +435,13 @@ def move_visit(
         if site is not None:
             locked.site = site
         _check_nurse_booking(locked)
+        previous_status = locked.status
         if locked.status == Status.CONFIRMED:
             locked.transition_to(Status.SCHEDULED)
         locked.version += 1
         locked.full_clean(exclude=["patient", "plan", "nurse"], validate_constraints=False)
         locked.save(update_fields=["starts_at", "site", "status", "version", "updated_at"])
+        _release_stock(locked, previous_status, actor, "Visit moved; confirm it again.")
         if locked.nurse is not None:
             # The chart stays visible until 90 days after the visit's new date.
             grant_care_access(
@@ -376,10 +466,12 @@ def cancel_visit(
     """Cancel one occurrence; the course's other visits stay. The nurse loses its access."""
     with transaction.atomic():
         locked, _ = _lock(visit, expected_version)
+        previous_status = locked.status
         locked.transition_to(Status.CANCELLED)
         locked.cancel_reason = reason[:200]
         locked.version += 1
         locked.save(update_fields=["status", "cancel_reason", "version", "updated_at"])
+        _release_stock(locked, previous_status, actor, "Visit cancelled.")
         if locked.nurse is not None:
             revoke_care_access(source=_source(locked), nurse=locked.nurse.user)
         _log("scheduling.visit.cancelled", locked, actor, request)
@@ -396,10 +488,19 @@ def confirm_visit(
     """Confirm a scheduled visit of a verified plan, refused while a blocking conflict stands.
 
     Holds the nurse's profile lock while the conflicts are computed, so a booking made at
-    the same moment is either seen here or refused there.
+    the same moment is either seen here or refused there. Reserves the day's vial plan FEFO
+    (issue 5 item 9); a shortage refuses the confirmation and nothing is saved.
+
+    A confirmed visit whose reserved lot was recalled is confirmed again: what is left of
+    its reservations is released and other stock reserved.
     """
     with transaction.atomic():
         locked, _ = _lock(visit, expected_version)
+        if locked.status == Status.CONFIRMED and recall_released(locked):
+            release_visit_reservations(
+                visit_uuid=locked.uuid, actor=actor, reason="Reserved lot recalled; re-reserving."
+            )
+            locked.transition_to(Status.SCHEDULED)
         if locked.plan.status not in SCHEDULABLE_PLAN_STATUSES:
             raise SchedulingError(
                 "Only visits of a verified plan can be confirmed; this plan is "
@@ -415,8 +516,33 @@ def confirm_visit(
             raise VisitConflictError(
                 "Resolve these first: " + " ".join(conflict.message for conflict in blocking)
             )
+        _reserve_stock(locked, actor)
         locked.transition_to(Status.CONFIRMED)
         locked.version += 1
         locked.save(update_fields=["status", "version", "updated_at"])
         _log("scheduling.visit.confirmed", locked, actor, request)
+        return locked
+
+
+def recall_released(visit: Visit) -> bool:
+    """Whether a recall released this visit's reservation after its latest reservation."""
+    return bool(recalled_visit_ids([visit]))
+
+
+def mark_no_show(
+    *,
+    visit: Visit,
+    actor: User,
+    expected_version: int | None,
+    request: HttpRequest | None = None,
+) -> Visit:
+    """The patient was not there: the visit ends as a no-show and its stock is released."""
+    with transaction.atomic():
+        locked, _ = _lock(visit, expected_version)
+        previous_status = locked.status
+        locked.transition_to(Status.NO_SHOW)
+        locked.version += 1
+        locked.save(update_fields=["status", "version", "updated_at"])
+        _release_stock(locked, previous_status, actor, "Visit marked no-show.")
+        _log("scheduling.visit.no_show", locked, actor, request)
         return locked

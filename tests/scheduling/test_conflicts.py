@@ -172,8 +172,8 @@ def test_conflicts_of_many_visits_take_a_fixed_number_of_queries(
                             starts_at=at(DAY + dt.timedelta(days=n), 9))  # fmt: skip
     visits = list(visits_with_context())
 
-    # neighbours, time off, authorizations
-    with django_assert_num_queries(3):
+    # neighbours, time off, authorizations, stock location, reservable stock
+    with django_assert_num_queries(5):
         result = conflicts_by_visit(visits)
     assert set(result) == {v.pk for v in visits}
 

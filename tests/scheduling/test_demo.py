@@ -35,3 +35,26 @@ def test_the_demo_schedule_gives_the_nurse_a_visit_soon_and_is_idempotent(client
     client.force_login(nurse.user)
     html = client.get("/staff/").content.decode()
     assert "Lindqvist" in html
+
+
+def test_the_demo_coordinator_can_confirm_the_nurses_visit_from_stock() -> None:
+    from accounts.models import User
+    from inventory.models import Reservation
+    from scheduling.conflicts import visit_conflicts
+    from scheduling.services import confirm_visit
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+    coordinator = User.objects.get(email="coordinator@example.org")
+    visit = Visit.objects.get(nurse__user__email="nurse@example.org", status="scheduled")
+    # The demo nurse works weekdays; the visit may fall on a weekend when this runs.
+    assert visit.nurse is not None
+    NurseProfile.objects.filter(pk=visit.nurse.pk).update(
+        working_hours={str(day): ["07:00", "20:00"] for day in range(7)}
+    )
+    visit.refresh_from_db()
+    assert [c.code for c in visit_conflicts(visit) if c.code.startswith("stock")] == []
+
+    confirmed = confirm_visit(visit=visit, actor=coordinator, expected_version=None)
+
+    assert confirmed.status == Visit.Status.CONFIRMED
+    assert Reservation.objects.filter(visit_uuid=visit.uuid, status="open").exists()

@@ -20,6 +20,9 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:s3cret@smtp.example.org:587",
     "PORTAL_BASE_URL": "https://portal.example.org",
+    "SMS_BACKEND": "scheduling.sms.HttpSmsBackend",
+    "SMS_API_URL": "https://sms.example.org/v1/messages",
+    "SMS_API_KEY": "sms-key-for-tests",
 }
 # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; production must not.
 OUR_VARIABLES = (*PRODUCTION_ENV, "DJANGO_READ_DOT_ENV_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -50,7 +53,14 @@ def print_setting(expression: str, **env: str) -> str:
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOWED_HOSTS", "REDIS_URL", "EMAIL_URL"],
+    [
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "DJANGO_ALLOWED_HOSTS",
+        "REDIS_URL",
+        "EMAIL_URL",
+        "SMS_BACKEND",
+    ],
 )
 def test_production_refuses_to_start_without(missing: str) -> None:
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}

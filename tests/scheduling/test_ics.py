@@ -46,6 +46,16 @@ def test_it_serves_an_ics_attachment_in_utc_with_crlf_lines(client_for, patient,
 
 
 def test_it_holds_no_name_dose_product_or_street(client_for, patient, visit):
+    # Distinctive values: a short random name ("Al") could occur inside harmless text.
+    type(visit.patient).objects.filter(pk=visit.patient.pk).update(
+        first_name="Zebulonia", last_name="Quaxworth", mrn="MRN-ZQ-4711"
+    )
+    type(visit.site).objects.filter(pk=visit.site.pk).update(address_line1="4711 Ferncliffe Way")
+    type(visit.nurse.user).objects.filter(pk=visit.nurse.user.pk).update(last_name="Vandermeer")
+    visit.refresh_from_db()
+    visit.patient.refresh_from_db()
+    visit.site.refresh_from_db()
+    visit.nurse.user.refresh_from_db()
     text = client_for(patient).get(f"/portal/visits/{visit.uuid}/calendar.ics").content.decode()
     unfolded = text.replace("\r\n ", "")
 

@@ -14,6 +14,7 @@ from patients.api.views import (
     PatientViewSet,
     PrescriberViewSet,
 )
+from scheduling.api.views import NurseViewSet, SiteViewSet, VisitViewSet
 from therapies.api.views import DoseCalculationView, IndicationViewSet, TherapyPlanViewSet
 
 router = SimpleRouter()
@@ -31,6 +32,10 @@ router.register(
 router.register("prescribers", PrescriberViewSet, basename="prescriber")
 router.register("indications", IndicationViewSet, basename="indication")
 router.register("therapy-plans", TherapyPlanViewSet, basename="therapy-plan")
+# Scheduling (issue 5 item 12): sites of care, nurses, visits and their actions.
+router.register("sites", SiteViewSet, basename="site")
+router.register("nurses", NurseViewSet, basename="nurse")
+router.register("visits", VisitViewSet, basename="visit")
 # Public, read-only education pages (issue 6).
 router.register("articles", ArticleViewSet, basename="article")
 

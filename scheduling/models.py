@@ -475,3 +475,24 @@ class RescheduleRequest(models.Model):
         self.status = status
 
     transition_to.alters_data = True  # type: ignore[attr-defined]
+
+
+# Feed tokens, reminders and digests live in their own module (issue 5 items 10-11).
+from scheduling.notification_models import (  # noqa: E402, F401, I001
+    CalendarFeedToken,
+    NurseDigest,
+    ReminderDelivery,
+)
+
+# The nurse's documentation of a visit lives in its own module (issue 5 item 8).
+from scheduling.documentation_models import (  # noqa: E402, F401
+    AdverseReaction,
+    LotUse,
+    RateStep,
+    RecordAddendum,
+    VisitRecord,
+    VitalSigns,
+)
+
+# Cold-chain deliveries of a visit's stock live in their own module (issue 5 item 9).
+from scheduling.delivery_models import ColdChainDelivery  # noqa: E402, F401

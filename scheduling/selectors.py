@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import log_action
 from accounts.models import User
@@ -69,14 +71,14 @@ PORTAL_UPCOMING_LIMIT = 20
 PORTAL_PAST_LIMIT = 10
 
 # Patient-facing words for the visit statuses (plain language; "proposed" means nothing yet).
-PORTAL_STATUS_LABELS: dict[str, str] = {
-    Visit.Status.PROPOSED: "Being planned",
-    Visit.Status.SCHEDULED: "Scheduled",
-    Visit.Status.CONFIRMED: "Confirmed",
-    Visit.Status.IN_PROGRESS: "In progress",
-    Visit.Status.COMPLETED: "Done",
-    Visit.Status.CANCELLED: "Cancelled",
-    Visit.Status.NO_SHOW: "Missed",
+PORTAL_STATUS_LABELS: dict[str, Promise] = {
+    Visit.Status.PROPOSED: _("Being planned"),
+    Visit.Status.SCHEDULED: _("Scheduled"),
+    Visit.Status.CONFIRMED: _("Confirmed"),
+    Visit.Status.IN_PROGRESS: _("In progress"),
+    Visit.Status.COMPLETED: _("Done"),
+    Visit.Status.CANCELLED: _("Cancelled"),
+    Visit.Status.NO_SHOW: _("Missed"),
 }
 
 
@@ -115,12 +117,22 @@ class PortalVisit:
     def nurse_label(self) -> str:
         nurse = self.visit.nurse
         if nurse is None:
-            return "Not assigned yet"
+            return str(_("Not assigned yet"))
         return f"{nurse.user.first_name}, {nurse.credential}".strip(", ")
 
     @property
     def status_label(self) -> str:
-        return PORTAL_STATUS_LABELS[self.visit.status]
+        return str(PORTAL_STATUS_LABELS[self.visit.status])
+
+    @property
+    def delivery_label(self) -> str | None:
+        """The medicine's cold-chain delivery in plain words (scheduling.delivery_models)."""
+        delivery = getattr(self.visit, "delivery", None)  # None until the pharmacy packs it
+        if delivery is not None:
+            return str(delivery.portal_label)
+        if self.visit.status == Visit.Status.CONFIRMED:
+            return str(_("Being prepared at the pharmacy"))
+        return None
 
     @property
     def is_cancelled(self) -> bool:
@@ -146,7 +158,7 @@ def _portal_queryset(patient: Patient) -> VisitQuerySet:
     newest_first = RescheduleRequest.objects.order_by("-created_at", "-id")
     return (
         Visit.objects.filter(patient=patient)
-        .select_related("patient", "site", "nurse__user")
+        .select_related("patient", "site", "nurse__user", "delivery")
         .prefetch_related(Prefetch("change_requests", queryset=newest_first, to_attr="requests"))
     )
 

@@ -15,7 +15,7 @@ from accounts.permissions import signed_in_user, staff_required
 from accounts.roles import Role
 from patients.access import visible_patients
 from scheduling.calendar import BY_NURSE, BY_SITE, build_week, week_start
-from scheduling.conflicts import conflicts_by_visit, visit_conflicts
+from scheduling.conflicts import STOCK_RECALLED, conflicts_by_visit, visit_conflicts
 from scheduling.exceptions import SchedulingError
 from scheduling.forms import (
     AssignForm,
@@ -26,6 +26,7 @@ from scheduling.forms import (
     VersionForm,
 )
 from scheduling.models import NurseProfile, Visit
+from scheduling.nurse_day import nurse_day
 from scheduling.reschedule import decide_request
 from scheduling.selectors import access_visit, open_requests, visible_visits, visits_between
 from scheduling.services import (
@@ -64,14 +65,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "today": today,
     }
     if Role.NURSE in roles:
-        # Today and tomorrow, minimum necessary: time, name, town, product, dose, status.
-        context["my_visits"] = list(
-            visits_between(
-                visible_visits(user).exclude(status=Visit.Status.CANCELLED),
-                _day_start(today),
-                _day_start(today + dt.timedelta(days=2)),
-            )
-        )
+        # Today and tomorrow, her own visits only: address, dose, vials, rates, flags.
+        context["my_visits"] = nurse_day(user, today=today)
         context["has_nurse_profile"] = NurseProfile.objects.filter(user=user).exists()
     if Role.COORDINATOR in roles:
         visits = visible_visits(user)
@@ -107,27 +102,35 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 @permission_required("scheduling.view_visit", raise_exception=True)
 @require_GET
 def visit_detail(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
-    """One visit with its conflicts, and the coordinator's actions (plain POST forms)."""
+    """One visit with its conflicts, the coordinator's actions and the nurse's documentation."""
     visit = access_visit(request, visit_uuid)
+    return render(request, "scheduling/visit_detail.html", visit_context(request, visit))
+
+
+def visit_context(request: HttpRequest, visit: Visit) -> dict[str, object]:
+    """What the visit page shows (the documentation views re-render it with bound forms)."""
+    from scheduling.documentation_views import documentation_context
+
     local = visit.local_start
     version = {"version": visit.version}
-    return render(
-        request,
-        "scheduling/visit_detail.html",
-        {
-            "visit": visit,
-            "conflicts": visit_conflicts(visit),
-            "can_change": request.user.has_perm("scheduling.change_visit")
-            and visit.status in Visit.CHANGEABLE_STATUSES,
-            "assign_form": AssignForm(initial={**version, "nurse": visit.nurse_id}),
-            "move_form": MoveForm(
-                initial={**version, "day": local.date(), "time": local.time()},
-                patient_id=visit.patient_id,
-            ),
-            "confirm_form": VersionForm(initial=version),
-            "cancel_form": CancelForm(initial=version),
-        },
-    )
+    conflicts = visit_conflicts(visit)
+    return {
+        "visit": visit,
+        "conflicts": conflicts,
+        "can_change": request.user.has_perm("scheduling.change_visit")
+        and visit.status in Visit.CHANGEABLE_STATUSES,
+        # Scheduled, or confirmed but its reserved lot was recalled (confirm again).
+        "can_confirm": visit.status == Visit.Status.SCHEDULED
+        or any(conflict.code == STOCK_RECALLED for conflict in conflicts),
+        "assign_form": AssignForm(initial={**version, "nurse": visit.nurse_id}),
+        "move_form": MoveForm(
+            initial={**version, "day": local.date(), "time": local.time()},
+            patient_id=visit.patient_id,
+        ),
+        "confirm_form": VersionForm(initial=version),
+        "cancel_form": CancelForm(initial=version),
+        **documentation_context(request, visit),
+    }
 
 
 def _act(

@@ -20,7 +20,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and audit"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401  (connects the audit receivers)
+        from accounts import (
+            mfa,  # noqa: F401  (connects the second-factor login receiver)
+            signals,  # noqa: F401  (connects the audit receivers)
+        )
 
         # After every migrate and every flush (the test suite flushes between transactional
         # tests), so the roles always exist with their permissions.

@@ -6,10 +6,74 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import STAFF_ROLES, Role
 from tests.accounts.factories import UserFactory
+
+# Property tests run beside a browser and a Celery worker on small CI machines: judge them by
+# their examples, not by wall-clock speed (a slow generator is not a failed property).
+hypothesis_settings.register_profile(
+    "portal", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("portal")
+
+# Client.force_login as Django ships it: a password-equivalent login, no second factor.
+plain_force_login = Client.force_login
+
+
+def needs_second_factor(user: User) -> bool:
+    """Staff must pass MFA (accounts.mfa); read fresh, as a test may change roles."""
+    return (
+        user.is_superuser
+        or user.is_staff
+        or user.groups.filter(name__in=[role.value for role in STAFF_ROLES]).exists()
+    )
+
+
+def pass_second_factor(client: Client, user: User) -> None:
+    """Give the user a confirmed TOTP device and mark the client's session verified with it,
+    exactly as django_otp.login() does after a right code (the session's device id)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def force_login_with_second_factor(self: Client, user: User, backend: str | None = None) -> None:
+    plain_force_login(self, user, backend)
+    if needs_second_factor(user):
+        pass_second_factor(self, user)
+
+
+@pytest.fixture(autouse=True)
+def _staff_logins_pass_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every force_login (client_for, admin_client, tests' own) passes MFA for staff as a real
+    # login would; tests/accounts/test_mfa.py uses the raw_force_login fixture to skip it.
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
+@pytest.fixture
+def second_factor() -> Callable[[Client, User], None]:
+    """Mark a client that logged in with a password as having passed the second factor."""
+    return pass_second_factor
+
+
+@pytest.fixture
+def raw_force_login() -> Callable[[Client, User], None]:
+    """Password-equivalent login only: the second factor is still to be passed."""
+
+    def login(client: Client, user: User) -> None:
+        plain_force_login(client, user)
+
+    return login
 
 
 @pytest.fixture(autouse=True)

@@ -29,10 +29,13 @@ def test_it_shows_a_labelled_login_form(client) -> None:
 
 
 def test_it_sends_staff_to_the_staff_home_and_patients_to_the_portal(
-    client, nurse, patient
+    client, nurse, patient, second_factor
 ) -> None:
     response = login(client, nurse.email.upper())
     assert response.status_code == 302
+    # Staff pass the second factor first (tests/accounts/test_mfa.py).
+    assert client.get(response["Location"])["Location"].startswith(reverse("mfa-verify"))
+    second_factor(client, nurse)
     assert client.get(response["Location"])["Location"] == reverse("scheduling:staff-home")
 
     other = Client()

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.demo import DEMO_LOGINS
+from tests.e2e import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,11 +15,8 @@ PATIENT = next(login for login in DEMO_LOGINS if login.role == "patient")
 
 
 def sign_in(page: Any, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    # Password form, then a real TOTP code for staff (tests/e2e/login.py).
+    login.sign_in(page, base_url, email, password)
 
 
 def test_the_home_page_loads_cleanly_from_this_host_only(page: Any, live_server: Any) -> None:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from accounts.demo import DEMO_LOGINS
 from patients.models import Patient
+from tests.e2e import login
 from therapies.models import TherapyPlan
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,11 +19,8 @@ LOGINS = {login.role: login for login in DEMO_LOGINS}
 
 def sign_in(page: Any, base: str, role: str) -> None:
     page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(LOGINS[role].email)
-    page.get_by_label("Password").fill(LOGINS[role].password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    # Password form, then a real TOTP code for staff (tests/e2e/login.py).
+    login.sign_in(page, base, LOGINS[role].email, LOGINS[role].password)
 
 
 def test_enroll_plan_verify_and_the_nurse_off_the_case(page: Any, live_server: Any) -> None:

@@ -29,6 +29,15 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (role, email, password):")
         for login in logins:
             self.stdout.write(f"{login.role}, {login.email}, {login.password}")
+        if settings.STAFF_MFA_REQUIRED:
+            self.stdout.write(
+                "Staff MFA is on: staff set up an authenticator app at their first sign-in."
+            )
+        else:
+            self.stdout.write(
+                "Staff MFA is off in this local demo (STAFF_MFA_REQUIRED=0); "
+                "production always asks staff for an authenticator code."
+            )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import mfa, privacy, views
 from accounts.forms import EmailAuthenticationForm
 
 # The auth views keep Django's URL names (login, logout, password_reset, ...) so that
@@ -34,4 +34,15 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("landing/", views.landing, name="accounts-landing"),
+    # The second sign-in factor (issue 8): /accounts/mfa/ and /accounts/mfa/setup/.
+    *mfa.urlpatterns,
+    path("logout/everywhere/", views.logout_everywhere, name="logout-everywhere"),
+    # The privacy officer's "who looked at my record" report (accounts.privacy).
+    path("privacy/", privacy.privacy_index, name="privacy-index"),
+    path("privacy/<uuid:patient_uuid>/", privacy.privacy_report, name="privacy-report"),
+    path(
+        "privacy/<uuid:patient_uuid>/export.csv",
+        privacy.privacy_report_csv,
+        name="privacy-report-csv",
+    ),
 ]

@@ -167,13 +167,12 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         return [preview, *super().get_urls()]
 
     def preview_view(self, request: HttpRequest, article_id: int) -> HttpResponse:
+        # Permission first: someone who may not read drafts learns nothing about which exist.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         article = get_object_or_404(
             Article.objects.prefetch_related("topics", "conditions", "references"), pk=article_id
         )
-        if not self.has_view_permission(request, article):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
         return render(
             request,
             "content/article.html",

@@ -17,6 +17,21 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
+# ---- messages stage: compile the translation catalogs (English and Spanish, issue 7) ----
+# gettext's msgfmt is needed only here; the .mo files are copied into the runtime image.
+FROM build AS messages
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN DJANGO_DEBUG=0 \
+    DJANGO_SECRET_KEY=compilemessages-build-step-only-not-a-secret \
+    DJANGO_ALLOWED_HOSTS=localhost \
+    DATABASE_URL=sqlite:////tmp/compilemessages-unused.sqlite3 \
+    REDIS_URL=redis://localhost:6379/0 \
+    EMAIL_URL=consolemail:// \
+    python manage.py compilemessages --ignore=node_modules
+
 # ---- runtime stage ----
 FROM python:3.13-slim AS runtime
 
@@ -34,6 +49,7 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /app
 COPY . .
+COPY --from=messages /app/locale /app/locale
 
 # Collect static files for whitenoise. The production storage
 # (CompressedManifestStaticFilesStorage) writes the manifest that production needs, so this

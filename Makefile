@@ -32,8 +32,19 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Translation catalogs (issue 7: the portal in English and Spanish). The .mo files are
+# build outputs (not committed): compiled from the .po sources whenever those change.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
+$(MO_FILES): %.mo: %.po $(STAMP)
+	$(BIN)/python manage.py compilemessages --ignore=$(VENV) --ignore=node_modules
+
+install: $(STAMP) $(MO_FILES)
+
+# The local demo signs staff in without an authenticator app; `STAFF_MFA_REQUIRED=1 make run`
+# turns MFA on. Tests and production keep the default (on); production refuses it off.
+run: export STAFF_MFA_REQUIRED ?= 0
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -65,6 +76,7 @@ lock: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache staticfiles
+	rm -f $(MO_FILES)
 
 which-python:
 	@echo "$(PYTHON)"

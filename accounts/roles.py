@@ -56,6 +56,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "patients.add_reminderconsent",
         "patients.add_prescriber",
         "patients.change_prescriber",
+        # Portal invitations (issue 7): coordinators invite patients from the chart.
+        "patients.add_patientinvitation",
         *PLAN_READ_PERMISSIONS,
         "therapies.add_therapyplan",
         "therapies.change_therapyplan",
@@ -67,6 +69,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         # Patients' reschedule and cancel requests (issue 7): the /staff/ queue.
         "scheduling.view_reschedulerequest",
         "scheduling.change_reschedulerequest",
+        # Cold-chain deliveries (issue 5 item 9): pack, ship, record receipt.
+        "scheduling.view_coldchaindelivery",
+        "scheduling.add_coldchaindelivery",
+        "scheduling.change_coldchaindelivery",
     ),
     # A nurse's patient permissions apply only to the charts the care-access rule shows her.
     Role.NURSE: (
@@ -78,6 +84,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         # Her own visits only (scheduling.selectors.visible_visits).
         "scheduling.view_visit",
         "scheduling.view_siteofcare",
+        # Her visits' deliveries: she records receipt and the temperature indicator.
+        "scheduling.view_coldchaindelivery",
+        "scheduling.change_coldchaindelivery",
     ),
     Role.PHARMACIST: (
         ACCESS_STAFF_AREA,
@@ -91,6 +100,9 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
             f"inventory.view_{m}"
             for m in ("product", "package", "lot", "location", "reservation", "stockmovement")
         ),
+        # Recalls (issue 3 item 7): start one, and read its trace of patients dosed.
+        "inventory.add_recall",
+        "inventory.view_recall",
     ),
     Role.INVENTORY_ADMIN: (
         ACCESS_STAFF_AREA,
@@ -113,6 +125,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "inventory.add_parlevel",
         "inventory.change_parlevel",
         "inventory.view_inventoryalert",
+        # Recalls: the inventory admin runs them, so sees the trace of patients dosed from
+        # the lot (minimum necessary: the recall-handling roles only, each view audited).
+        "inventory.add_recall",
+        "inventory.view_recall",
     ),
     Role.PATIENT: (ACCESS_PATIENT_PORTAL,),
 }

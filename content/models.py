@@ -395,3 +395,28 @@ class Delivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Delivery {self.pk} of edition {self.edition_id} ({self.status})"
+
+
+class ArticleRead(models.Model):
+    """A patient opened an article from "My education" on the portal (issue 7 item 5).
+
+    Only the first read is kept: the coordinator needs read or unread, not a reading log.
+    """
+
+    # Education reading is not a clinical record: it goes with the patient or the page.
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="article_reads"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reads")
+    first_read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-first_read_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "article"], name="content_articleread_one_per_patient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Article {self.article_id} read by patient {self.patient_id}"

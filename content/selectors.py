@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from content.models import Article, Condition, Delivery, Edition, Language, Topic
+from patients.models import Patient
+from therapies.models import TherapyPlan
 
 # PostgreSQL text-search configurations per article language.
 SEARCH_CONFIGS = {Language.ENGLISH: "english", Language.SPANISH: "spanish"}
@@ -149,3 +153,97 @@ def editions_with_progress() -> QuerySet[Edition]:
         failed_count=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
         skipped_count=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SKIPPED)),
     )
+
+
+# "My education" on the portal (issue 7 item 5): which pages suit a patient's stage of care.
+# Before the first infusion: what to expect (topic "your-infusion"); when the plan's brand
+# differs from the one the patient tolerated: side effects and when to call (topic
+# "safety"), since a brand change is a recognised risk point for infusion reactions
+# (ivig-reference §5).
+FIRST_INFUSION_TOPICS = ("your-infusion",)
+BRAND_CHANGE_TOPICS = ("safety",)
+# Plans that describe current or coming care; finished and stopped plans pick nothing.
+CURRENT_PLAN_STATUSES = ("pending_verification", "verified", "active", "on_hold")
+
+
+@dataclass(frozen=True)
+class EducationItem:
+    article: Article
+    reason: str
+    is_read: bool
+    first_read_at: datetime.datetime | None
+
+
+def my_education(patient: Patient) -> list[EducationItem]:
+    """The published pages picked for this patient, in their language, with read status.
+
+    1. The patient's current therapy plans give the indications (linked to content
+       conditions) and the stage: no completed visit yet means first infusion; a plan whose
+       product is not the tolerated brand means a brand change.
+    2. English originals matching a condition or a stage topic are picked; each is shown in
+       the patient's language when a published translation exists.
+    3. A page counts as read when the patient opened it or its other-language version.
+
+    At most five queries whatever the number of plans, pages or reads.
+    """
+    # Whether any of the patient's plans (current or not) has a completed visit, folded
+    # into the plans query: the portal home page counts its queries.
+    completed = TherapyPlan.objects.filter(patient=OuterRef("patient"), visits__status="completed")
+    plans = list(
+        patient.therapy_plans.filter(status__in=CURRENT_PLAN_STATUSES)
+        .select_related("product")
+        .only("indication_id", "product__slug")
+        .annotate(has_completed_visit=Exists(completed))
+    )
+    if not plans:
+        return []
+    # The annotation is the same on every plan: it looks at all the patient's plans.
+    is_first_infusion = not cast("Any", plans[0]).has_completed_visit
+    tolerated = patient.tolerated_product_slug
+    is_brand_change = bool(tolerated) and any(
+        plan.product is not None and plan.product.slug != tolerated for plan in plans
+    )
+    stage_topics: list[str] = []
+    if is_first_infusion:
+        stage_topics += FIRST_INFUSION_TOPICS
+    if is_brand_change:
+        stage_topics += BRAND_CHANGE_TOPICS
+    indication_ids = {plan.indication_id for plan in plans}
+    originals = (
+        published_articles()
+        .filter(language=Language.ENGLISH, audience=Article.Audience.PATIENT)
+        .filter(Q(conditions__indications__in=indication_ids) | Q(topics__slug__in=stage_topics))
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "translations",
+                queryset=published_articles().filter(language=patient.preferred_language),
+                to_attr="shown_translations",
+            ),
+            Prefetch("topics", queryset=Topic.objects.only("slug"), to_attr="topic_list"),
+        )
+        .order_by("title")
+    )
+    ranked: list[tuple[int, EducationItem]] = []
+    originals_list = list(originals)
+    reads = (
+        dict(patient.article_reads.values_list("article_id", "first_read_at"))
+        if originals_list
+        else {}
+    )
+    for original in originals_list:
+        # to_attr lists from the prefetches above.
+        translations = cast("list[Article]", original.shown_translations)
+        topic_list = cast("list[Topic]", original.topic_list)
+        shown = translations[0] if translations else original
+        topics = {topic.slug for topic in topic_list}
+        # Stage pages first: they matter most right now.
+        if is_first_infusion and topics & set(FIRST_INFUSION_TOPICS):
+            rank, reason = 0, _("Before your first infusion")
+        elif is_brand_change and topics & set(BRAND_CHANGE_TOPICS):
+            rank, reason = 1, _("Your medication brand is changing")
+        else:
+            rank, reason = 2, _("About your condition")
+        read_at = reads.get(shown.pk) or reads.get(original.pk)
+        ranked.append((rank, EducationItem(shown, reason, read_at is not None, read_at)))
+    return [item for _rank, item in sorted(ranked, key=lambda pair: pair[0])]

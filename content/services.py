@@ -16,8 +16,9 @@ from accounts.audit import log_action
 from accounts.models import User
 from content import emails
 from content.exceptions import InvalidTokenError, InvalidTransitionError, NotReadyToPublishError
-from content.models import Article, Subscriber
+from content.models import Article, ArticleRead, Subscriber
 from content.tokens import read_confirm_token, read_unsubscribe_token
+from patients.models import Patient
 
 logger = logging.getLogger(__name__)
 
@@ -191,3 +192,14 @@ def consent_text() -> str:
 
 # Bump when consent_text() changes, so each stored consent says which words were agreed to.
 CONSENT_VERSION = "2026-01"
+
+
+def record_article_read(*, patient: Patient, article: Article) -> ArticleRead:
+    """Note that the patient opened this page from "My education"; only the first time counts."""
+    try:
+        with transaction.atomic():
+            read, _created = ArticleRead.objects.get_or_create(patient=patient, article=article)
+    except IntegrityError:
+        # Two tabs opened the page at once: the other request recorded the first read.
+        read = ArticleRead.objects.get(patient=patient, article=article)
+    return read

@@ -25,6 +25,13 @@ urlpatterns = [
         views.newsletter_unsubscribe,
         name="newsletter-unsubscribe",
     ),
+    # My education on the patient portal (issue 7 item 5): patients only.
+    path("portal/education/", views.portal_education, name="portal-education"),
+    path(
+        "portal/education/<slug:slug>/",
+        views.portal_education_article,
+        name="portal-education-article",
+    ),
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -23,11 +23,13 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_GET, require_http_methods
 
+from accounts.permissions import patient_required
 from content import selectors, services
 from content.exceptions import InvalidTokenError
 from content.forms import LearnSearchForm, SubscribeForm
 from content.models import Article, Condition, Language, Subscriber
 from content.seed_articles import CONDITIONS
+from patients.access import visible_patients
 
 # Home-page sections link to these pages when they are published.
 FEATURED_SLUGS = ("what-is-ivig", "where-ivig-is-given")
@@ -259,3 +261,38 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@patient_required
+@require_GET
+def portal_education(request: HttpRequest) -> HttpResponse:
+    """My education: the pages picked for the patient's plan and stage, read or not."""
+    patient = visible_patients(request.user).first()
+    if patient is None:
+        return render(request, "patients/portal_no_record.html")
+    return render(
+        request,
+        "content/portal_education.html",
+        {"patient": patient, "education": selectors.my_education(patient)},
+    )
+
+
+@patient_required
+@require_GET
+def portal_education_article(request: HttpRequest, slug: str) -> HttpResponse:
+    """Open a page from My education: the first opening is recorded for the coordinator.
+
+    Only pages picked for this patient count; any other slug is a 404 here (the public
+    page stays readable at /learn/).
+    """
+    patient = visible_patients(request.user).first()
+    if patient is None:
+        raise Http404("No patient record.")
+    picked = next(
+        (item.article for item in selectors.my_education(patient) if item.article.slug == slug),
+        None,
+    )
+    if picked is None:
+        raise Http404("Not one of your pages.")
+    services.record_article_read(patient=patient, article=picked)
+    return redirect(picked.get_absolute_url())

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "axes",
+    # Second sign-in factor (issue 8): TOTP devices and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Our apps, in the order their imports may flow (see README, "Apps").
     "accounts",
     "patients",
@@ -85,9 +89,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets request.user.otp_device from the session (None until the second factor).
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.PortalLoginRequiredMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    # After the idle logoff: staff reach nothing but the MFA pages before the second factor.
+    "accounts.mfa_middleware.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After authentication: a patient's pages follow their preferred language (issue 7).
+    "patients.middleware.PatientLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -106,6 +116,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -166,6 +177,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts-landing"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a credential
+# A patient portal invitation link (issue 7) lets its holder set the password: it expires.
+PATIENT_INVITATION_HOURS = env.int("PATIENT_INVITATION_HOURS", default=72)
 
 # Failed logins (django-axes): lock the username from that address, not the account
 # everywhere, so an attacker cannot lock a nurse out of her own laptop (ASVS 6.3.1).
@@ -177,9 +190,31 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_email"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # its log lines would carry the attempted email address
 
+# Second factor (issue 8; ASVS 5.0 6.3.2, HIPAA 164.312(d)): every staff role and superuser
+# passes a TOTP code (RFC 6238, 30 s, single-use) after the password. Only `make run` (the
+# local demo) turns it off; production refuses to start without it.
+STAFF_MFA_REQUIRED: bool = env.bool("STAFF_MFA_REQUIRED", default=True)
+if not STAFF_MFA_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured(
+        "STAFF_MFA_REQUIRED is off. Production settings require a second factor for staff "
+        "(HIPAA 164.312(d), ASVS 6.3.2); unset it or set it to 1."
+    )
+# Wrong second-factor codes allowed per person in the window before the step is paused.
+MFA_FAILURE_LIMIT = env.int("MFA_FAILURE_LIMIT", default=5)
+MFA_FAILURE_WINDOW = timedelta(minutes=env.int("MFA_FAILURE_WINDOW_MINUTES", default=15))
+# Our per-person pause replaces django-otp's per-device exponential delay, which would
+# refuse a right code a second after a wrong one without saying why.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# The admin never shows a device's secret key or recovery codes (a lost phone: delete the
+# device; the person enrols again at the next sign-in).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Sessions: staff idle logoff after 15 minutes (HIPAA 164.312(a)(2)(iii)), patients after
 # 30; an absolute lifetime caps both. Enforced server-side by SessionTimeoutMiddleware.
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=15))
+# How long a break-glass grant to a chart outside one's care access lasts (patients.emergency).
+BREAK_GLASS_DURATION = timedelta(hours=env.int("BREAK_GLASS_HOURS", default=4))
 PATIENT_IDLE_TIMEOUT = timedelta(minutes=env.int("PATIENT_IDLE_TIMEOUT_MINUTES", default=30))
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env.int("SESSION_ABSOLUTE_LIFETIME_HOURS", default=12))
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
@@ -236,6 +271,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The pharmacy (shown on every page; never literals in templates)
 PHARMACY_NAME = env.str("PHARMACY_NAME", default="Riverbend Infusion Pharmacy")
+# The account name authenticator apps show next to the six-digit code.
+OTP_TOTP_ISSUER = PHARMACY_NAME
 PHARMACY_POSTAL_ADDRESS = env.str(
     "PHARMACY_POSTAL_ADDRESS", default="1200 Harbor Street, Suite 300, Baltimore, MD 21230"
 )
@@ -315,6 +352,35 @@ SCHEDULING_OBSERVATION_MINUTES = env.int("SCHEDULING_OBSERVATION_MINUTES", defau
 SCHEDULING_TRAVEL_BUFFER_MINUTES = env.int("SCHEDULING_TRAVEL_BUFFER_MINUTES", default=45)
 # Local wall-clock start of generated visits, in the patient's time zone (HH:MM).
 SCHEDULING_DEFAULT_START_TIME = env.str("SCHEDULING_DEFAULT_START_TIME", default="09:00")
+# A confirmed visit's cold-chain delivery must have shipped this long before the visit;
+# later it is a blocking conflict (issue 5 item 9).
+SCHEDULING_DELIVERY_LEAD_HOURS = env.int("SCHEDULING_DELIVERY_LEAD_HOURS", default=24)
+
+# Reminders and nurse digests (issue 5 item 11; scheduling.reminders)
+# Hours before a confirmed visit at which patients are reminded, longest first.
+REMINDER_OFFSETS_HOURS: list[int] = sorted(
+    env.list("REMINDER_OFFSETS_HOURS", cast=int, default=[72, 24]), reverse=True
+)
+# The last reminder is not sent closer to the visit than this (e.g. held by quiet hours).
+REMINDER_MIN_LEAD_HOURS = env.int("REMINDER_MIN_LEAD_HOURS", default=2)
+# A claimed reminder not marked sent after this long belonged to a dead worker: send it
+# again. Keep it above CELERY_TASK_TIME_LIMIT, so a live claim is never taken over.
+REMINDER_CLAIM_STALE_MINUTES = env.int("REMINDER_CLAIM_STALE_MINUTES", default=15)
+REMINDER_EVERY_MINUTES = env.int("REMINDER_EVERY_MINUTES", default=15)
+# Local hour (pharmacy time zone) after which nurses get the list of the next day's visits.
+NURSE_DIGEST_HOUR = env.int("NURSE_DIGEST_HOUR", default=18)
+
+# SMS (scheduling.sms): a dotted backend path. Production names one explicitly; the HTTP
+# provider then needs SMS_API_URL and SMS_API_KEY.
+SMS_BACKEND = required("SMS_BACKEND", dev_default="scheduling.sms.ConsoleSmsBackend")
+SMS_API_URL = env.str("SMS_API_URL", default="")
+SMS_API_KEY = env.str("SMS_API_KEY", default="")
+SMS_API_TIMEOUT_SECONDS = env.float("SMS_API_TIMEOUT_SECONDS", default=10.0)
+SMS_SENDER = env.str("SMS_SENDER", default="")
+if SMS_BACKEND == "scheduling.sms.HttpSmsBackend" and not (SMS_API_URL and SMS_API_KEY):
+    raise ImproperlyConfigured(
+        "SMS_BACKEND is the HTTP provider, but SMS_API_URL or SMS_API_KEY is not set."
+    )
 
 # DRF
 REST_FRAMEWORK = {
@@ -338,6 +404,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["accounts.permissions.IsStaffMember"],
+    # One name for the site-of-care kinds (a patient's preference, a site's kind).
+    "ENUM_NAME_OVERRIDES": {
+        "SiteOfCareKindEnum": "patients.models.SiteOfCare",
+        "USStateEnum": "patients.models.US_STATES",
+    },
 }
 
 # Celery: without REDIS_URL (make run on a fresh machine) tasks run in process.
@@ -384,6 +455,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "inventory.tasks.send_inventory_alerts_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Every 15 minutes (REMINDER_EVERY_MINUTES): patient reminders due 72 h and 24 h before
+    # confirmed visits, and nurses' evening digests (issue 5 item 11). Expires before the
+    # next run, so stale runs never pile up behind a stopped worker.
+    "send-due-reminders": {
+        "task": "scheduling.tasks.send_due_reminders_task",
+        "schedule": timedelta(minutes=REMINDER_EVERY_MINUTES),
+        "options": {"expires": REMINDER_EVERY_MINUTES * 60 - 30},
+    },
+    "send-nurse-digests": {
+        "task": "scheduling.tasks.send_nurse_digests_task",
+        "schedule": timedelta(minutes=REMINDER_EVERY_MINUTES),
+        "options": {"expires": REMINDER_EVERY_MINUTES * 60 - 30},
+    },
 }
 
 # Logging: to stdout, with times in UTC; never patient data.
@@ -393,9 +477,20 @@ LOGGING: dict[str, Any] = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler masks patient identifiers (accounts.logging; HIPAA minimum necessary).
+    "filters": {"mask_phi": {"()": "accounts.logging.PHIMaskingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_phi"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # Django's default handlers (mail_admins with the request's POST data, a DEBUG
+        # console) would bypass the mask; its records go to the root handlers instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }

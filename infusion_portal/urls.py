@@ -8,6 +8,7 @@ from django.urls import include, path
 from infusion_portal.health import favicon, healthz
 from patients import urls as patients_urls
 from scheduling import portal_urls
+from scheduling.feeds import calendar_feed
 
 urlpatterns = [
     path("", include("content.urls")),
@@ -24,6 +25,8 @@ urlpatterns = [
     path("staff/", include("scheduling.urls")),
     path("api/", include("infusion_portal.api_urls")),
     path("admin/", admin.site.urls),
+    # A nurse's visit feed (issue 5 item 10): public, the revocable token is the credential.
+    path("calendar/<slug:token>.ics", calendar_feed, name="calendar-feed"),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", favicon, name="favicon"),

@@ -180,3 +180,22 @@ class PreferencesForm(forms.Form):
                 _("We have no phone number for you; call the pharmacy to add one."),
             )
         return data
+
+
+class EmergencyAccessForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need this chart now?"),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+        min_length=15,  # patients.emergency.MIN_REASON_LENGTH
+        max_length=1000,
+        error_messages={
+            "min_length": _(
+                "Give the reason in at least %(limit_value)d characters: it is reviewed by "
+                "the privacy officer."
+            )
+        },
+        help_text=_(
+            "Emergency access lasts a few hours, is recorded with your reason and is "
+            "reviewed by the privacy officer."
+        ),
+    )

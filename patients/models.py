@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from patients.npi import validate_npi
 
@@ -95,7 +96,8 @@ class Language(models.TextChoices):
 
 
 class SiteOfCare(models.TextChoices):
-    HOME = "home", _("Home")
+    # A context: "Home" is also the site's home page, and Spanish says them differently.
+    HOME = "home", pgettext_lazy("site of care", "Home")
     PHYSICIAN_OFFICE = "physician_office", _("Physician's office")
     INFUSION_SUITE = "infusion_suite", _("Ambulatory infusion suite")
 
@@ -528,3 +530,90 @@ class CareAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nurse} → {self.patient_id} until {self.visible_until}"
+
+
+class PatientInvitationQuerySet(models.QuerySet["PatientInvitation"]):
+    def pending(self) -> PatientInvitationQuerySet:
+        """Neither used nor revoked (may still have expired: see ``is_usable``)."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+
+class PatientInvitation(models.Model):
+    """A one-time, expiring link that lets a patient set a portal password (issue 7 item 1).
+
+    Only the SHA-256 of the token is stored: a database reader cannot use a link that is
+    still pending (ASVS 6.3, like a password-reset token).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="patients_invitation_used_or_revoked_not_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} for patient {self.patient_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class EmergencyAccessQuerySet(models.QuerySet["EmergencyAccess"]):
+    def active(self, at: dt.datetime | None = None) -> EmergencyAccessQuerySet:
+        return self.filter(expires_at__gt=at or timezone.now())
+
+
+class EmergencyAccess(models.Model):
+    """A "break-glass" grant: time-limited access to a chart outside one's care access.
+
+    HIPAA 164.312(a)(2)(i) emergency access procedure: the person gives a reason, the grant
+    expires by itself (settings.BREAK_GLASS_DURATION), every use is flagged in the audit
+    log and the privacy officer is told (patients.emergency).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
+    reason = models.TextField()
+    granted_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+
+    objects = EmergencyAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = "emergency access"
+        verbose_name_plural = "emergency accesses"
+        indexes = [
+            models.Index(fields=["user", "patient", "expires_at"], name="patients_emergency_access")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("granted_at")),
+                name="patients_emergency_access_expires_after_grant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Emergency access {self.pk} by user {self.user_id} until {self.expires_at}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from patients import views
+from patients import emergency_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("staff/patients/new/", views.patient_create, name="create"),
     path("staff/patients/<uuid:patient_uuid>/", views.patient_chart, name="chart"),
     path("staff/patients/<uuid:patient_uuid>/edit/", views.patient_edit, name="edit"),
+    path(
+        "staff/patients/<uuid:patient_uuid>/emergency-access/",
+        emergency_views.emergency_access,
+        name="emergency-access",
+    ),
+    path("staff/patients/<uuid:patient_uuid>/invite/", views.patient_invite, name="invite"),
+    # Public: the one-time token in the path is the credential (issue 7 item 1).
+    path("portal/welcome/<str:token>/", views.invitation_accept, name="invitation"),
     path(
         "staff/patients/<uuid:patient_uuid>/coverages/new/",
         views.coverage_create,

@@ -3,21 +3,28 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.audit import log_action_per_patient
 from accounts.models import User
 from accounts.permissions import patient_required, signed_in_user, staff_required
 from accounts.roles import Role
 from patients.access import access_patient, visible_patients
 from patients.consent import consent_text
-from patients.exceptions import MeasurementMissingError
+from patients.emergency import may_break_glass
+from patients.exceptions import InvitationError, MeasurementMissingError
 from patients.forms import (
     AuthorizationForm,
     CoverageForm,
@@ -26,6 +33,13 @@ from patients.forms import (
     PatientSearchForm,
     PreferencesForm,
 )
+from patients.invitations import (
+    accept_invitation,
+    find_invitation,
+    invitation_problem,
+    invite_patient,
+)
+from patients.middleware import remember_language
 from patients.models import PayerCoverage, PriorAuthorization, ReminderConsent
 from patients.selectors import dosing_measurement
 from patients.services import (
@@ -70,7 +84,9 @@ def portal_preferences(request: HttpRequest) -> HttpResponse:
             request=request,
             **data,
         )
-        messages.success(request, "Your preferences are saved.")
+        # The next pages (and this confirmation) follow a newly chosen language.
+        remember_language(request, data["preferred_language"])
+        messages.success(request, _("Your preferences are saved."))
         return redirect("patients:portal-preferences")
     shown = [
         {"value": value, "label": label, "text": consent_text(value)}
@@ -106,6 +122,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["site"]:
             patients = patients.filter(preferred_site_of_care=form.cleaned_data["site"])
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Names, MRNs and dates of birth on the page are a PHI read of each listed patient
+    # (HIPAA 164.312(b)); one INSERT, so "who looked at my record" finds it for each.
+    log_action_per_patient(
+        "patients.list.viewed",
+        actor=signed_in_user(request),
+        patient_uuids=[patient.uuid for patient in page],
+        request=request,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -134,7 +158,13 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_chart(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
     """The chart: demographics, safety facts, weights, coverage and authorizations."""
-    patient = access_patient(request, patient_uuid)
+    try:
+        patient = access_patient(request, patient_uuid)
+    except Http404:
+        # Same page whether or not the patient exists; it offers break glass to those
+        # who may use it (patients.emergency).
+        context = {"patient_uuid": patient_uuid, "may_break_glass": may_break_glass(request.user)}
+        return render(request, "patients/chart_no_access.html", context, status=404)
     today = timezone.localdate()
     coverages = PayerCoverage.objects.filter(patient=patient).prefetch_related(
         Prefetch("authorizations", queryset=PriorAuthorization.objects.order_by("-approved_to"))
@@ -156,6 +186,9 @@ def patient_chart(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse
             "weight_problem": weight_problem,
             "coverages": coverages,
             "consents": patient.consents.all()[:10],
+            # Portal access (issue 7): the latest invitation and the hours a link lasts.
+            "invitation": patient.invitations.first(),
+            "INVITATION_HOURS": settings.PATIENT_INVITATION_HOURS,
             # therapies sits above patients: the chart reads plans through the reverse
             # relation rather than importing therapies.
             "plans": patient.therapy_plans.select_related("indication", "product")[:20],
@@ -232,3 +265,62 @@ def authorization_create(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpR
         "patients/record_form.html",
         {"form": form, "patient": patient, "title": "Add a prior authorization"},
     )
+
+
+@staff_required
+@permission_required("patients.add_patientinvitation", raise_exception=True)
+@require_POST
+def patient_invite(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse:
+    """Email the patient a one-time link to set a portal password (issue 7 item 1)."""
+    patient = access_patient(request, patient_uuid, action="patients.invitation.form_opened")
+    try:
+        invite_patient(
+            patient=patient,
+            actor=signed_in_user(request),
+            base_url=request.build_absolute_uri("/"),
+            request=request,
+        )
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The portal invitation is sent to the patient's email."))
+    return redirect("patients:chart", patient_uuid=patient.uuid)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation link: choose a password, then land signed in on /portal/.
+
+    Public on purpose: the token in the path is the credential (only its hash is stored).
+    """
+    invitation = find_invitation(token)
+    if invitation is not None:
+        # The invited person reads the page in the record's language, like the email.
+        translation.activate(invitation.patient.preferred_language)
+        request.LANGUAGE_CODE = invitation.patient.preferred_language
+    if invitation is None or not invitation.is_usable:
+        return render(
+            request,
+            "patients/invitation_invalid.html",
+            {"problem": invitation_problem(invitation)},
+            status=404 if invitation is None else 410,
+        )
+    # An unsaved user carries the email and first name, so the similarity validator can
+    # refuse a password built from them.
+    provisional = User(email=invitation.email, first_name=invitation.patient.first_name)
+    form = SetPasswordForm(provisional, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accept_invitation(
+                token=token, password=form.cleaned_data["new_password1"], request=request
+            )
+        except InvitationError as error:
+            return render(
+                request, "patients/invitation_invalid.html", {"problem": str(error)}, status=410
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your password is set."))
+        return redirect("patients:portal-home")
+    return render(request, "patients/invitation_accept.html", {"form": form})

@@ -12,6 +12,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import patient_required, signed_in_user
@@ -70,7 +71,7 @@ def portal_visit_request(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpRes
     except SchedulingError as error:
         messages.error(request, str(error))
         return redirect("patients:portal-visit", visit_uuid=item.uuid)
-    messages.success(request, "Thank you. The pharmacy will answer your request soon.")
+    messages.success(request, _("Thank you. The pharmacy will answer your request soon."))
     return redirect("patients:portal-home")
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
@@ -56,7 +57,9 @@ def request_change(
     record). Refused for a visit that can no longer change, or one with an open request.
     """
     if visit.status not in Visit.CHANGEABLE_STATUSES or visit.starts_at <= timezone.now():
-        raise SchedulingError("This infusion can no longer be changed online; call the pharmacy.")
+        raise SchedulingError(
+            _("This infusion can no longer be changed online; call the pharmacy.")
+        )
     change = RescheduleRequest(
         visit=visit, requested_by=actor, kind=kind, reason=reason, preferred_dates=preferred_dates
     )
@@ -69,7 +72,7 @@ def request_change(
     except IntegrityError as error:
         # The partial unique constraint: one open request per visit (two tabs, a double click).
         raise SchedulingError(
-            "You already asked about this infusion; the pharmacy will answer soon."
+            _("You already asked about this infusion; the pharmacy will answer soon.")
         ) from error
     return change
 

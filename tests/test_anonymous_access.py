@@ -42,6 +42,10 @@ PUBLIC_URL_NAMES = frozenset(
         "password_reset_done",
         "password_reset_confirm",
         "password_reset_complete",
+        # The patient portal invitation link (issue 7): its one-time token is the credential.
+        "patients:invitation",
+        # A nurse's calendar feed: its revocable token is the credential (404 without one).
+        "calendar-feed",
         "healthz",
         "favicon",
         # The admin's own login and logout; every other admin page sends visitors there.

@@ -192,6 +192,10 @@ def patient_chart(request: HttpRequest, patient_uuid: uuid.UUID) -> HttpResponse
             # therapies sits above patients: the chart reads plans through the reverse
             # relation rather than importing therapies.
             "plans": patient.therapy_plans.select_related("indication", "product")[:20],
+            # Visit pages open for coordinators, and for a nurse only on her own visits
+            # (scheduling.selectors.visible_visits): link only what this person can open.
+            "opens_every_visit": request.user.is_superuser
+            or Role.COORDINATOR in signed_in_user(request).roles,
             # Upcoming and recent visits, read through scheduling's reverse relation.
             "visits": patient.visits.filter(starts_at__gte=timezone.now() - dt.timedelta(days=1))
             .select_related("site", "nurse__user")

@@ -49,6 +49,25 @@ def test_the_nurse_does_not_see_other_nurses_visits(client_for, nurse, nurse_pro
     assert client.get(url(other)).status_code == 404
 
 
+def test_the_chart_links_a_nurse_only_to_the_visits_she_can_open(
+    client_for, nurse, coordinator, my_visit
+):
+    # Another visit of the same patient, not yet assigned: the nurse sees it listed on the
+    # chart she may read, but its page is not hers (404), so it must not be a link.
+    unassigned = VisitFactory.create(
+        plan=my_visit.plan, starts_at=at(timezone.localdate() + dt.timedelta(days=2), 9)
+    )
+    chart = f"/staff/patients/{my_visit.patient.uuid}/"
+
+    nurse_html = client_for(nurse).get(chart).content.decode()
+    coordinator_html = client_for(coordinator).get(chart).content.decode()
+
+    assert url(my_visit) in nurse_html
+    assert url(unassigned) not in nurse_html
+    assert client_for(nurse).get(url(unassigned)).status_code == 404
+    assert url(unassigned) in coordinator_html
+
+
 def test_the_visit_page_is_audited_and_shows_conflicts(client_for, nurse, my_visit):
     my_visit.patient.tolerated_product_slug = "gamunex-c"
     my_visit.patient.save()

@@ -5,9 +5,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
-from accounts.models import AuditLogEntry, User
+from accounts.api_tokens import issue_token, revoke_token
+from accounts.models import ApiToken, AuditLogEntry, User
 from accounts.privacy import is_privacy_officer
 from accounts.sessions import end_all_sessions
 
@@ -83,3 +87,80 @@ class AuditLogEntryAdmin(admin.ModelAdmin[AuditLogEntry]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Superusers issue and revoke integration tokens (issue 8 item 4).
+
+    The secret is shown once, on the page after "Save"; only its hash is stored. Tokens are
+    never edited or deleted (their audit trail stays meaningful): revoke them instead.
+    """
+
+    list_display = (
+        "name",
+        "prefix",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    list_filter = ["scope", ("user", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "=prefix", "user__email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    fields = ("user", "name", "scope", "expires_at")
+    actions = ["revoke"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Needed for the revoke action on the list; the change form itself is read-only.
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return () if obj is None else self.list_display
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.fields if obj is None else self.list_display
+
+    def save_model(
+        self, request: HttpRequest, obj: ApiToken, form: ModelForm[Any], change: bool
+    ) -> None:
+        if change:
+            return  # read-only once issued
+        actor = request.user if isinstance(request.user, User) else None
+        issued = issue_token(obj, actor=actor, request=request)
+        request._issued_api_token_secret = issued.secret  # type: ignore[attr-defined]
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "API token created",
+            "token": obj,
+            "secret": getattr(request, "_issued_api_token_secret", ""),
+        }
+        response = TemplateResponse(request, "admin/accounts/apitoken/created.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description="Revoke the selected API tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        count = sum(revoke_token(token, actor=actor, request=request) for token in queryset)
+        self.message_user(request, f"Revoked {count} API token(s).", messages.SUCCESS)

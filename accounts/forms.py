@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,3 +18,9 @@ class EmailAuthenticationForm(AuthenticationForm):
             attrs={"autocomplete": "email", "autofocus": True}
         )
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        # Django sets the username's max_length after the field is built, so only the widget
+        # knew it: a huge value reached the user lookup (SQLite: "LIKE pattern too complex",
+        # a 500). Validate it, so clean() never authenticates an over-long address.
+        username = self.fields["username"]
+        if isinstance(username, forms.CharField) and username.max_length:
+            username.validators.append(MaxLengthValidator(username.max_length))

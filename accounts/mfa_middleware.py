@@ -4,7 +4,8 @@ HIPAA 45 CFR 164.312(d) and ASVS 5.0 6.3.2: "staff cannot reach PHI without a se
 Installed after AuthenticationMiddleware, django-otp's OTPMiddleware and the idle logoff.
 Let through without the second factor: public pages (marked ``login_not_required``, such as
 login, password reset, education pages and /healthz), logout, the MFA pages themselves,
-static files and the public (AllowAny) API. Everything else answers a redirect to the MFA
+static files, the public (AllowAny) API and API calls with a Bearer token (authenticated by
+accounts.api_tokens, never by the session). Everything else answers a redirect to the MFA
 page, or a 403 with a JSON message for the API.
 """
 
@@ -37,6 +38,10 @@ def _is_public_api(view_class: type[APIView]) -> bool:
     return bool(classes) and all(cls is AllowAny for cls in classes)
 
 
+def _sends_bearer_token(request: HttpRequest) -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 class SecondFactorRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,6 +65,11 @@ class SecondFactorRequiredMiddleware:
             # DRF marks every view login_not_required (it authenticates itself), so only
             # the permission classes tell the public API apart.
             if _is_public_api(view_class):  # type: ignore[arg-type]
+                return None
+            if _sends_bearer_token(request):
+                # An integration's API token is its credential, not a session login: no TOTP
+                # step. DRF's ApiTokenAuthentication then decides alone (401 if it is bad),
+                # never falling back to the session (accounts.api_tokens).
                 return None
         elif not getattr(view_func, "login_required", True):
             return None

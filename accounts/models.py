@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, NoReturn
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -178,3 +180,72 @@ class AuditLogEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogImmutableError
+
+
+class ApiToken(models.Model):
+    """A credential for an integration: acts as its user, through the API only.
+
+    Issue 8 item 4 and HIPAA 45 CFR 164.312(a)(2)(i)/(d): per-user, scoped, expiring and
+    revocable. Only a SHA-256 hash of the secret is stored; the secret is shown once at
+    creation (accounts.api_tokens). ``prefix`` is the public part, shown in lists and logs.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only (GET, HEAD, OPTIONS)")
+        WRITE = "write", _("Read and write")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text=_("The token acts as this person, with exactly their access."),
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. the integration.")
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_apitoken_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def clean(self) -> None:
+        super().clean()
+        # A missing date is reported by the field itself.
+        if not self._state.adding or not isinstance(self.expires_at, datetime):
+            return
+        # Expiring credentials: at most API_TOKEN_MAX_DAYS (settings, default 365).
+        max_days = int(settings.API_TOKEN_MAX_DAYS)
+        if self.expires_at <= self.created_at:
+            raise ValidationError({"expires_at": _("The expiry date must be in the future.")})
+        if self.expires_at > self.created_at + timedelta(days=max_days):
+            raise ValidationError(
+                {"expires_at": _("A token may last at most %(days)s days.") % {"days": max_days}}
+            )
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -384,7 +384,12 @@ if SMS_BACKEND == "scheduling.sms.HttpSmsBackend" and not (SMS_API_URL and SMS_A
 
 # DRF
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Integrations send "Authorization: Bearer <token>" (accounts.api_tokens, issue 8 item 4);
+    # with that header the token alone decides, never the session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Default-deny: DRF's own default is AllowAny.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: the browsable API's pages break the CSP (inline styles) and accessibility.
@@ -395,9 +400,22 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # Per API token (its prefix) and per client address, whoever is calling.
+        "accounts.api_tokens.ApiTokenRateThrottle",
+        "accounts.api_tokens.AddressRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "30/minute", "user": "600/minute"},
+    # Throttle by REMOTE_ADDR (set by the proxy, as for the audit log), never by a client's
+    # own X-Forwarded-For header, which would let it pick a fresh key per request.
+    "NUM_PROXIES": 0,
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="30/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        "api_token": env.str("API_THROTTLE_TOKEN", default="300/minute"),
+        "address": env.str("API_THROTTLE_ADDRESS", default="900/minute"),
+    },
 }
+# Longest lifetime of an API token, in days (accounts.models.ApiToken.clean).
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Infusion Portal API",
     "DESCRIPTION": "REST API of the home-infusion pharmacy portal. Staff only.",

@@ -1,7 +1,8 @@
 """Patients' reschedule and cancel requests: asked on the portal, decided on /staff/.
 
 The coordinators' email names no patient, date or place (HIPAA minimum necessary,
-ivig-reference §9D): it says a request is waiting and links to the queue.
+ivig-reference §9D): it says a request is waiting and links to the queue. The patient is
+told the decision by email (and SMS with consent) after commit: scheduling.reschedule_messages.
 """
 
 from __future__ import annotations
@@ -146,4 +147,12 @@ def decide_request(
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "response", "decided_by", "decided_at", "updated_at"])
         _log("scheduling.request.decided", locked, actor, request, decision=decision)
+        # Issue 7 item 3: the patient is told by their channel, once the answer is committed.
+        transaction.on_commit(partial(_enqueue_decision_notice, locked.pk))
         return locked
+
+
+def _enqueue_decision_notice(request_id: int) -> None:
+    from scheduling.tasks import send_decision_notice_task
+
+    send_decision_notice_task.delay(request_id)

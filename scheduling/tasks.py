@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from scheduling import reminders
+from scheduling import reminders, reschedule_messages
 from scheduling.reschedule import send_request_notice
 
 logger = logging.getLogger(__name__)
@@ -14,6 +14,12 @@ logger = logging.getLogger(__name__)
 def send_request_notice_task(self: object, request_id: int, base_url: str) -> int:
     """Tell the coordinators a patient request waits (ids only; the mail holds no PHI)."""
     return send_request_notice(request_id=request_id, base_url=base_url)
+
+
+@shared_task(ignore_result=True)
+def send_decision_notice_task(request_id: int) -> list[str]:
+    """Tell the patient the answer to their request (the id only reaches the broker)."""
+    return reschedule_messages.send_decision_notice(request_id=request_id)
 
 
 # No Celery retries: the next beat run (every 15 minutes) is the retry; it sends rows left

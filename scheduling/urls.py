@@ -15,6 +15,7 @@ urlpatterns = [
     path("visits/<uuid:visit_uuid>/move/", views.visit_move, name="visit-move"),
     path("visits/<uuid:visit_uuid>/confirm/", views.visit_confirm, name="visit-confirm"),
     path("visits/<uuid:visit_uuid>/cancel/", views.visit_cancel, name="visit-cancel"),
+    path("visits/<uuid:visit_uuid>/no-show/", views.visit_no_show, name="visit-no-show"),
     # The nurse's documentation of a visit (issue 5 item 8), shown on the visit's page.
     path("visits/<uuid:visit_uuid>/start/", docs.visit_start, name="visit-start"),
     path(

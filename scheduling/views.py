@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.audit import log_action_per_patient
 from accounts.permissions import signed_in_user, staff_required
 from accounts.roles import Role
 from patients.access import visible_patients
@@ -25,8 +27,8 @@ from scheduling.forms import (
     MoveForm,
     VersionForm,
 )
-from scheduling.models import NurseProfile, Visit
-from scheduling.nurse_day import nurse_day
+from scheduling.models import NurseProfile, RescheduleRequest, Visit
+from scheduling.nurse_day import NurseVisit, nurse_day
 from scheduling.reschedule import decide_request
 from scheduling.selectors import access_visit, open_requests, visible_visits, visits_between
 from scheduling.services import (
@@ -36,6 +38,7 @@ from scheduling.services import (
     confirm_visit,
     generate_course_visits,
     local_start,
+    mark_no_show,
     move_visit,
 )
 from therapies.models import TherapyPlan
@@ -95,7 +98,26 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         queue = open_requests().filter(visit__patient__in=visible_patients(user))
         context["change_requests"] = list(queue[:BOARD_LIMIT])
         context["change_request_count"] = queue.count()
+    _audit_patients_shown(request, "scheduling.staff_home.viewed", context)
     return render(request, "scheduling/staff_home.html", context)
+
+
+def _audit_patients_shown(request: HttpRequest, action: str, context: dict[str, object]) -> None:
+    """One audit entry per patient the board shows, in one INSERT (issue 8 item 2)."""
+    shown: list[uuid.UUID] = []
+    for item in cast(list[NurseVisit], context.get("my_visits", [])):
+        shown.append(item.visit.patient.uuid)
+    for visit in cast(list[Visit], context.get("unassigned", [])):
+        shown.append(visit.patient.uuid)
+    for visit, _conflicts in cast(list[tuple[Visit, object]], context.get("todays", [])):
+        shown.append(visit.patient.uuid)
+    for plan in cast(list[TherapyPlan], context.get("plans_to_schedule", [])):
+        shown.append(plan.patient.uuid)
+    for change in cast(list[RescheduleRequest], context.get("change_requests") or []):
+        shown.append(change.visit.patient.uuid)
+    if shown:
+        log_action_per_patient(action, actor=signed_in_user(request), patient_uuids=shown,
+                               request=request)  # fmt: skip
 
 
 @staff_required
@@ -204,6 +226,20 @@ def visit_cancel(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
 
 
 @staff_required
+@permission_required("scheduling.change_visit", raise_exception=True)
+@require_POST
+def visit_no_show(request: HttpRequest, visit_uuid: uuid.UUID) -> HttpResponse:
+    """The nurse came but the patient was not there: end the visit and free its stock."""
+
+    def act(visit: Visit, form: VersionForm) -> str:
+        mark_no_show(visit=visit, actor=signed_in_user(request),
+                     expected_version=form.cleaned_data["version"], request=request)  # fmt: skip
+        return "The visit is marked as a no-show; its reserved stock is released."
+
+    return _act(request, visit_uuid, VersionForm(request.POST), act)
+
+
+@staff_required
 @permission_required("scheduling.add_visit", raise_exception=True)
 @require_POST
 def plan_generate(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
@@ -251,6 +287,11 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
     if by not in (BY_NURSE, BY_SITE):
         by = BY_NURSE
     week = build_week(visible_visits(request.user), start=week_start(day), by=by)
+    shown = [cell.visit.patient.uuid for row in week.rows for cells in row.days for cell in cells]
+    if shown:
+        # One entry per patient on the grid, in one INSERT (issue 8 item 2).
+        log_action_per_patient("scheduling.schedule.viewed", actor=signed_in_user(request),
+                               patient_uuids=shown, request=request)  # fmt: skip
     template = "scheduling/schedule_week.html"
     if request.headers.get("HX-Request"):
         template += "#schedule-grid"

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from re import _parser as sre_parse  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined,unused-ignore]
 from typing import Any
 
 import pytest

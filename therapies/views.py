@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.audit import log_action
+from accounts.audit import log_action, log_action_per_patient
 from accounts.permissions import signed_in_user, staff_required
 from patients.access import access_patient, visible_patients
 from therapies.exceptions import PlanError
@@ -134,9 +134,15 @@ def plan_status(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
 @require_GET
 def verification_queue(request: HttpRequest) -> HttpResponse:
     """Plans waiting for a pharmacist, oldest first (minimum necessary: no clinical detail)."""
-    plans = (
+    plans = list(
         TherapyPlan.objects.awaiting_verification()
         .select_related("patient", "indication", "product", "entered_by")
         .order_by("created_at")[:QUEUE_LIMIT]
     )
+    if plans:
+        # One entry per patient in the queue, in one INSERT (issue 8 item 2).
+        log_action_per_patient("therapies.verification_queue.viewed",
+                               actor=signed_in_user(request),
+                               patient_uuids=[plan.patient.uuid for plan in plans],
+                               request=request)  # fmt: skip
     return render(request, "therapies/verification_queue.html", {"plans": plans})

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditLogEntry
+from inventory.models import Reservation
 from patients.services import grant_care_access
 from scheduling.models import Visit
 from scheduling.services import assign_nurse, generate_course_visits
@@ -130,6 +131,25 @@ def test_the_coordinator_assigns_confirms_moves_and_cancels(client_for, coordina
     client.post(url(visit, "cancel"), {"version": 4, "reason": "Hospitalized"})
     visit.refresh_from_db()
     assert visit.status == S.CANCELLED
+
+
+def test_the_coordinator_marks_a_no_show_and_the_stock_is_released(
+    client_for, coordinator, verified_plan
+):
+    visit = generate_course_visits(plan=verified_plan, weeks=2, actor=coordinator)[0]
+    client = client_for(coordinator)
+    client.post(url(visit, "assign"), {"version": 1, "nurse": NurseProfileFactory.create().pk})
+    client.post(url(visit, "confirm"), {"version": 2})
+    assert Reservation.objects.filter(visit_uuid=visit.uuid, status="open").exists()
+    assert "mark as no-show" in client.get(url(visit)).content.decode()
+
+    response = client.post(url(visit, "no-show"), {"version": 3})
+
+    assert response["Location"] == url(visit)
+    visit.refresh_from_db()
+    assert visit.status == S.NO_SHOW
+    assert not Reservation.objects.filter(visit_uuid=visit.uuid, status="open").exists()
+    assert AuditLogEntry.objects.filter(action="scheduling.visit.no_show").count() == 1
 
 
 def test_a_refused_confirmation_says_why(client_for, coordinator, verified_plan):

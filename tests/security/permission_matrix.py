@@ -124,6 +124,7 @@ MATRIX: dict[str, str] = {
     "scheduling:visit": "login 403   403   404   ok    ok    403   403",
     "scheduling:visit-assign": "login 403   403   403   403   405   403   403",
     "scheduling:visit-cancel": "login 403   403   403   403   405   403   403",
+    "scheduling:visit-no-show": "login 403   403   403   403   405   403   403",
     "scheduling:visit-confirm": "login 403   403   403   403   405   403   403",
     "scheduling:visit-move": "login 403   403   403   403   405   403   403",
     "scheduling:visit-start": "login 403   403   405   405   405   405   405",
@@ -175,6 +176,12 @@ MATRIX: dict[str, str] = {
     "v1:visit-detail": "403   403   403   404   ok    ok    403   403",
     "v1:visit-list": "403   403   403   ok    ok    ok    403   403",
     # The Django admin, behind the is_staff gate, then model permissions (inventory admin: inventory models)
+    # API tokens: superusers only (accounts.admin.ApiTokenAdmin).
+    "admin:accounts_apitoken_add": "login login login login login login login 403",
+    "admin:accounts_apitoken_change": "login login login login login login login 403",
+    "admin:accounts_apitoken_changelist": "login login login login login login login 403",
+    "admin:accounts_apitoken_delete": "login login login login login login login 403",
+    "admin:accounts_apitoken_history": "login login login login login login login 3xx",
     "admin:accounts_auditlogentry_add": "login login login login login login login 403",
     "admin:accounts_auditlogentry_change": "login login login login login login login 403",
     "admin:accounts_auditlogentry_changelist": "login login login login login login login 403",

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import ModelPermissions
-from accounts.audit import log_action
+from accounts.audit import log_action, log_action_per_patient
 from accounts.models import User
 from accounts.permissions import IsStaffMember
 from patients.access import visible_patients
@@ -86,6 +86,15 @@ class TherapyPlanViewSet(
         if status:
             plans = plans.filter(status=status)
         return plans.select_related("patient", "indication", "product", "prescriber")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # noqa: S101 (pagination is configured for every API list)
+        # One entry per patient whose plans are shown, in one INSERT (issue 8 item 2).
+        log_action_per_patient("therapies.plan.api_listed", actor=cast(User, request.user),
+                               patient_uuids=[plan.patient.uuid for plan in page],
+                               request=request._request)  # fmt: skip
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()

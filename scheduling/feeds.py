@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.audit import log_action
+from accounts.audit import log_action, log_action_per_patient
 from accounts.models import User
 from accounts.permissions import signed_in_user, staff_required
 from scheduling.ics import CRLF, escape_text, fold, local_stamp, utc_stamp, vtimezone_lines
@@ -94,7 +94,18 @@ def event_summary(visit: Visit) -> str:
     return f"Infusion: {initials(patient.first_name, patient.last_name)} ({visit.site.city})"
 
 
-def nurse_calendar(nurse: NurseProfile, *, now: dt.datetime | None = None) -> str:
+def feed_visits(nurse: NurseProfile, *, now: dt.datetime) -> list[Visit]:
+    """The visits a nurse's feed shows: hers of the past 30 days and the future."""
+    return list(
+        Visit.objects.filter(nurse=nurse, starts_at__gte=now - dt.timedelta(days=FEED_PAST_DAYS))
+        .select_related("patient", "site")
+        .order_by("starts_at", "pk")
+    )
+
+
+def nurse_calendar(
+    nurse: NurseProfile, *, now: dt.datetime | None = None, visits: list[Visit] | None = None
+) -> str:
     """The nurse's VCALENDAR: her visits of the past 30 days and the future.
 
     Times carry the TZID of the patient's zone (the wall-clock time the patient was given),
@@ -103,11 +114,8 @@ def nurse_calendar(nurse: NurseProfile, *, now: dt.datetime | None = None) -> st
     Two queries: the visits, with patient and site joined.
     """
     now = now or timezone.now()
-    visits = list(
-        Visit.objects.filter(nurse=nurse, starts_at__gte=now - dt.timedelta(days=FEED_PAST_DAYS))
-        .select_related("patient", "site")
-        .order_by("starts_at", "pk")
-    )
+    if visits is None:
+        visits = feed_visits(nurse, now=now)
     stamp = utc_stamp(now)
     lines = [
         "BEGIN:VCALENDAR",
@@ -156,8 +164,19 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     nurse = getattr(record.user, "nurse_profile", None) if record is not None else None
     if record is None or nurse is None or not record.user.is_active:
         raise Http404("No such calendar.")
-    CalendarFeedToken.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
-    response = HttpResponse(nurse_calendar(nurse), content_type="text/calendar; charset=utf-8")
+    now = timezone.now()
+    CalendarFeedToken.objects.filter(pk=record.pk).update(last_used_at=now)
+    visits = feed_visits(nurse, now=now)
+    # Initials, town and times are still PHI: each fetch is a read of every patient shown.
+    log_action_per_patient(
+        "scheduling.calendar_feed.read",
+        actor=record.user,
+        request=request,
+        patient_uuids=sorted({visit.patient.uuid for visit in visits}),
+    )
+    response = HttpResponse(
+        nurse_calendar(nurse, now=now, visits=visits), content_type="text/calendar; charset=utf-8"
+    )
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = 'inline; filename="visits.ics"'
     return response

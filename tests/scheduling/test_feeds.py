@@ -235,10 +235,21 @@ def test_the_feed_query_count_does_not_grow_with_visits(
     for _ in range(6):
         VisitFactory.create(nurse=nurse_profile, status=Visit.Status.CONFIRMED)
 
-    with django_assert_max_num_queries(3):
+    # token, last-used stamp, the visits, and one audit INSERT for every patient shown
+    with django_assert_max_num_queries(4):
         response = client.get(f"/calendar/{token}.ics")
 
     assert response.status_code == 200
+
+
+def test_each_fetch_is_audited_for_every_patient_shown(client, nurse, feed_visits) -> None:
+    token = create_feed_token(user=nurse)
+
+    client.get(f"/calendar/{token}.ics")
+
+    entries = AuditLogEntry.objects.filter(action="scheduling.calendar_feed.read")
+    assert {entry.patient_uuid for entry in entries} == {v.patient.uuid for v in feed_visits}
+    assert {entry.actor_id for entry in entries} == {nurse.pk}
 
 
 def test_her_staff_home_links_to_the_feed_page(client_for, nurse, nurse_profile) -> None:

@@ -38,7 +38,8 @@ def seed_demo_schedule() -> list[Visit]:
     """Create or refresh the demo nurse, sites and DEMO-0001's visits; returns them.
 
     Running it again adds nothing, except that when the demo nurse has no visit today or
-    tomorrow any more, the next unassigned visit is moved to tomorrow and given to her.
+    on her next working day any more, the next unassigned visit is moved to that day and
+    given to her.
     """
     coordinator = User.objects.get(email="coordinator@example.org")
     nurse_user = User.objects.get(email="nurse@example.org")
@@ -77,17 +78,19 @@ def seed_demo_schedule() -> list[Visit]:
     receiver = User.objects.filter(email="inventory@example.org").first() or coordinator
     _stock_demo_plan(plan, visits or list(plan.visits.active()), receiver)
 
+    # Her next working day, not tomorrow: seeded on a Friday, a Saturday visit would be
+    # outside her hours and the demo coordinator could not confirm it.
     today = timezone.localdate()
+    next_day = nurse.next_working_day(today)
     soon = Visit.objects.active().filter(
-        nurse=nurse, starts_at__date__gte=today, starts_at__date__lte=today + dt.timedelta(days=1)
+        nurse=nurse, starts_at__date__gte=today, starts_at__date__lte=next_day
     )
     if not soon.exists():
         visit = plan.visits.unassigned().filter(starts_at__date__gte=today).first()
         if visit is not None:
-            tomorrow = today + dt.timedelta(days=1)
             visit = move_visit(
                 visit=visit,
-                starts_at=local_start(tomorrow, visit.patient, dt.time(10, 0)),
+                starts_at=local_start(next_day, visit.patient, dt.time(10, 0)),
                 actor=coordinator,
                 expected_version=None,
             )

@@ -175,6 +175,18 @@ class NurseProfile(models.Model):
     def hours(self) -> dict[int, tuple[dt.time, dt.time]]:
         return parse_hours(self.working_hours)
 
+    def next_working_day(self, after: dt.date) -> dt.date:
+        """The first day after ``after`` that is in her working week (tomorrow if none is set).
+
+        On a Friday a Monday-to-Friday nurse's next working day is Monday, not Saturday.
+        """
+        weekdays = self.hours()
+        for offset in range(1, 8):
+            day = after + dt.timedelta(days=offset)
+            if not weekdays or day.weekday() in weekdays:
+                return day
+        return after + dt.timedelta(days=1)  # unreachable: a non-empty week has a weekday
+
 
 class NurseTimeOff(models.Model):
     nurse = models.ForeignKey(NurseProfile, on_delete=models.CASCADE, related_name="time_off")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from scheduling.conflicts import Conflict, conflicts_by_visit
 from scheduling.delivery_models import ColdChainDelivery
-from scheduling.models import SiteOfCare, Visit
+from scheduling.models import NurseProfile, SiteOfCare, Visit
 from scheduling.selectors import visits_between, visits_with_context
 from therapies.models import PlanVerification
 
@@ -104,9 +104,21 @@ def _flags(conflicts: list[Conflict], verification: PlanVerification | None) -> 
     return flags
 
 
-def nurse_day(user: User, *, today: dt.date | None = None) -> list[NurseVisit]:
-    """The visits assigned to ``user`` today and tomorrow (cancelled ones left out)."""
+def days_shown(user: User, today: dt.date) -> dt.date:
+    """The last day of the nurse's day view: her next working day (Monday, seen on a Friday)."""
+    profile = NurseProfile.objects.filter(user=user).first()
+    if profile is None:
+        return today + dt.timedelta(days=1)
+    return profile.next_working_day(today)
+
+
+def nurse_day(
+    user: User, *, today: dt.date | None = None, through: dt.date | None = None
+) -> list[NurseVisit]:
+    """The visits assigned to ``user`` from today through her next working day (cancelled
+    ones left out), so a Friday shows the weekend's visits, if any, and Monday's."""
     today = today or timezone.localdate()
+    through = through or days_shown(user, today)
     latest_first = PlanVerification.objects.order_by("-verified_at", "-pk")
     visits = list(
         visits_between(
@@ -118,7 +130,7 @@ def nurse_day(user: User, *, today: dt.date | None = None) -> list[NurseVisit]:
                 Prefetch("plan__verifications", queryset=latest_first, to_attr="latest")
             ),
             _day_start(today),
-            _day_start(today + dt.timedelta(days=2)),
+            _day_start(through + dt.timedelta(days=1)),
         )
     )
     conflicts = conflicts_by_visit(visits)

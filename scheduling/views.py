@@ -68,9 +68,13 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "today": today,
     }
     if Role.NURSE in roles:
-        # Today and tomorrow, her own visits only: address, dose, vials, rates, flags.
-        context["my_visits"] = nurse_day(user, today=today)
-        context["has_nurse_profile"] = NurseProfile.objects.filter(user=user).exists()
+        # Today through her next working day, her own visits only: address, dose, vials,
+        # rates, flags.
+        profile = NurseProfile.objects.filter(user=user).first()
+        through = profile.next_working_day(today) if profile else today + dt.timedelta(days=1)
+        context["my_visits"] = nurse_day(user, today=today, through=through)
+        context["through"] = through
+        context["has_nurse_profile"] = profile is not None
     if Role.COORDINATOR in roles:
         visits = visible_visits(user)
         unassigned = list(

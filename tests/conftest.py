@@ -1,10 +1,15 @@
-"""Shared fixtures: one persona per role, fast hashing, an isolated cache."""
+"""Shared fixtures: one persona per role, fast hashing, an isolated cache, a pinnable clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import time_machine
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -15,10 +20,55 @@ from tests.accounts.factories import UserFactory
 
 # Property tests run beside a browser and a Celery worker on small CI machines: judge them by
 # their examples, not by wall-clock speed (a slow generator is not a failed property).
+# derandomize: every property and fuzz test draws the same examples on every run and machine
+# (a seed derived from the test), and no example database replays yesterday's failures, so
+# a red test is red for everyone and a green one stays green.
 hypothesis_settings.register_profile(
-    "portal", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "portal",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
 )
 hypothesis_settings.load_profile("portal")
+
+# A test module that reads the clock (or builds data from "today") is date-sensitive: CI runs
+# those again with PORTAL_TEST_NOW pinned to awkward moments (.ci/run: a Friday evening that is
+# already Saturday in UTC, both US daylight-saving switches, 31 December, 29 February), so no
+# weekday or season can turn main red. The marker is given here, by reading the module, so a
+# new test that reads the clock is covered without anyone remembering to mark it.
+READS_THE_CLOCK = re.compile(
+    r"timezone\.now\(|localdate\(|localtime\(|date\.today\(|datetime\.now\(|seed_demo"
+)
+_clock_reading: dict[Path, bool] = {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        if path not in _clock_reading:
+            _clock_reading[path] = bool(READS_THE_CLOCK.search(path.read_text(encoding="utf-8")))
+        if _clock_reading[path]:
+            item.add_marker(pytest.mark.clock)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pinned_clock() -> Iterator[None]:
+    """With PORTAL_TEST_NOW (an ISO 8601 time with its offset) the whole run starts then.
+
+    The clock ticks on from that moment, as a real one would; a test's own time_machine
+    travel still wins inside it.
+    """
+    pinned = os.environ.get("PORTAL_TEST_NOW")
+    if not pinned:
+        yield
+        return
+    moment = dt.datetime.fromisoformat(pinned)
+    if moment.tzinfo is None:
+        raise pytest.UsageError("PORTAL_TEST_NOW needs an offset, e.g. 2026-12-04T19:30-05:00")
+    with time_machine.travel(moment, tick=True):
+        yield
+
 
 # Client.force_login as Django ships it: a password-equivalent login, no second factor.
 plain_force_login = Client.force_login

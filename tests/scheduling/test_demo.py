@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -27,7 +29,10 @@ def test_the_demo_schedule_gives_the_nurse_a_visit_soon_and_is_idempotent(client
     today = timezone.localdate()
     soon = Visit.objects.filter(nurse=nurse, status="scheduled")
     assert soon.count() == 1
-    assert soon.get().starts_at.date() in (today, today + dt.timedelta(days=1))
+    assert timezone.localtime(soon.get().starts_at).date() in (
+        today,
+        nurse.next_working_day(today),
+    )
     assert set(Visit.objects.values_list("patient__mrn", flat=True)) == {"DEMO-0001"}
     # the assignment granted her the chart, beside the demo grants of patients/demo.py
     assert CareAssignment.objects.filter(source=f"visit:{soon.get().pk}").exists()
@@ -46,15 +51,25 @@ def test_the_demo_coordinator_can_confirm_the_nurses_visit_from_stock() -> None:
     call_command("seed_demo", "--force", stdout=StringIO())
     coordinator = User.objects.get(email="coordinator@example.org")
     visit = Visit.objects.get(nurse__user__email="nurse@example.org", status="scheduled")
-    # The demo nurse works weekdays; the visit may fall on a weekend when this runs.
-    assert visit.nurse is not None
-    NurseProfile.objects.filter(pk=visit.nurse.pk).update(
-        working_hours={str(day): ["07:00", "20:00"] for day in range(7)}
-    )
-    visit.refresh_from_db()
-    assert [c.code for c in visit_conflicts(visit) if c.code.startswith("stock")] == []
+    # Her visit falls in her working week, whatever day the demo is seeded: nothing blocks.
+    assert [c.message for c in visit_conflicts(visit) if c.blocking] == []
 
     confirmed = confirm_visit(visit=visit, actor=coordinator, expected_version=None)
 
     assert confirmed.status == Visit.Status.CONFIRMED
     assert Reservation.objects.filter(visit_uuid=visit.uuid, status="open").exists()
+
+
+# Friday 4 December 2026, 15:00 in Baltimore: "tomorrow" is a Saturday, outside her hours.
+@time_machine.travel(dt.datetime(2026, 12, 4, 15, tzinfo=zoneinfo.ZoneInfo("America/New_York")))
+def test_seeded_on_a_friday_the_nurses_visit_is_on_monday_and_can_be_confirmed() -> None:
+    from accounts.models import User
+    from scheduling.services import confirm_visit
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+
+    visit = Visit.objects.get(nurse__user__email="nurse@example.org", status="scheduled")
+    assert timezone.localtime(visit.starts_at).date() == dt.date(2026, 12, 7)
+    coordinator = User.objects.get(email="coordinator@example.org")
+    confirmed = confirm_visit(visit=visit, actor=coordinator, expected_version=None)
+    assert confirmed.status == Visit.Status.CONFIRMED

@@ -242,6 +242,7 @@ def test_the_feed_query_count_does_not_grow_with_visits(
     assert response.status_code == 200
 
 
+@time_machine.travel(dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC), tick=False)
 def test_each_fetch_is_audited_for_every_patient_shown(client, nurse, feed_visits) -> None:
     token = create_feed_token(user=nurse)
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -154,3 +156,22 @@ def test_query_count_does_not_grow_with_visits(
     assert len(nurse_day(nurse)) == 3
     assert response.content.decode().count('<li class="card">') == 3
     assert len(three) == len(one)
+
+
+# Friday 4 December 2026 in Baltimore, for a nurse who works Monday to Friday.
+@time_machine.travel(dt.datetime(2026, 12, 4, 7, tzinfo=zoneinfo.ZoneInfo("America/New_York")))
+def test_on_a_friday_her_day_runs_through_monday(
+    client_for, nurse, nurse_profile, coordinator, verified_plan
+):
+    nurse_profile.working_hours = {str(day): ["08:00", "18:00"] for day in range(5)}
+    nurse_profile.save(update_fields=["working_hours"])
+    monday = VisitFactory.create(plan=verified_plan, starts_at=at(dt.date(2026, 12, 7), 9))
+    assign_nurse(visit=monday, nurse=nurse_profile, actor=coordinator, expected_version=1)
+    tuesday = VisitFactory.create(plan=verified_plan, starts_at=at(dt.date(2026, 12, 8), 9))
+    assign_nurse(visit=tuesday, nurse=nurse_profile, actor=coordinator, expected_version=1)
+
+    assert [card.visit for card in nurse_day(nurse)] == [monday]
+    html = client_for(nurse).get("/staff/").content.decode()
+    assert "next working day, Monday 7 December" in html
+    assert f"/staff/visits/{monday.uuid}/" in html
+    assert f"/staff/visits/{tuesday.uuid}/" not in html

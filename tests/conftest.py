@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,22 +52,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.clock)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _pinned_clock() -> Iterator[None]:
+_pinned_travel: time_machine.travel | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
     """With PORTAL_TEST_NOW (an ISO 8601 time with its offset) the whole run starts then.
 
-    The clock ticks on from that moment, as a real one would; a test's own time_machine
-    travel still wins inside it.
+    Started here, before collection, so module-level dates ("ten days from today") are read
+    from the pinned clock too. It ticks on from that moment, as a real clock would; a test's
+    own time_machine travel still wins inside it.
     """
+    global _pinned_travel  # one run-wide clock, stopped in pytest_unconfigure
     pinned = os.environ.get("PORTAL_TEST_NOW")
     if not pinned:
-        yield
         return
     moment = dt.datetime.fromisoformat(pinned)
     if moment.tzinfo is None:
         raise pytest.UsageError("PORTAL_TEST_NOW needs an offset, e.g. 2026-12-04T19:30-05:00")
-    with time_machine.travel(moment, tick=True):
-        yield
+    _pinned_travel = time_machine.travel(moment, tick=True)
+    _pinned_travel.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _pinned_travel is not None:
+        _pinned_travel.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    pinned = os.environ.get("PORTAL_TEST_NOW")
+    return f"clock pinned: the run starts at {pinned} (PORTAL_TEST_NOW)" if pinned else None
 
 
 # Client.force_login as Django ships it: a password-equivalent login, no second factor.

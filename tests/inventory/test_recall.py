@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import AuditLogEntry
 from inventory.exceptions import LotAlreadyRecalledError, LotNotAvailableError, ReasonRequiredError
@@ -185,7 +186,8 @@ def test_the_trace_lists_each_patient_dosed_with_nurse_visit_and_location(
         warehouse,
     )
     assert (row.quantity, row.net_quantity) == (3, 3)
-    assert row.occurred_at.date() == today()
+    # The pharmacy's day, not UTC's: at 19:30 in Baltimore it is already tomorrow in UTC.
+    assert timezone.localtime(row.occurred_at).date() == today()
 
 
 def test_the_trace_nets_out_containers_returned_unopened(

@@ -417,6 +417,26 @@ def test_signing_refuses_a_reservation_naming_another_patient_than_its_visit(
     assert Visit.objects.get(pk=started.pk).status == S.IN_PROGRESS
 
 
+def test_the_sign_page_shows_the_refusal_and_dispenses_nothing(client_for, started, nurse):
+    # given the nurse recorded a reserved lot whose reservation names someone else
+    reservation = Reservation.objects.filter(visit_uuid=started.uuid).select_related("lot")[0]
+    Reservation.objects.filter(pk=reservation.pk).update(patient=PatientFactory.create())
+    record_vitals(visit=started, actor=nurse, values={**BASELINE, "taken_at": timezone.now()})
+    record_lot_use(visit=started, actor=nurse, lot=reservation.lot,
+                   containers=reservation.quantity, grams_wasted=Decimal(0))  # fmt: skip
+
+    # when she signs on the visit page
+    response = client_for(nurse).post(
+        f"/staff/visits/{started.uuid}/record/sign/",
+        {"end_time": "10:00", "is_attested": "on", "signature": nurse.get_full_name()},
+    )
+
+    assert response.status_code == 400
+    assert "does not fit this visit" in response.content.decode()
+    assert not StockMovement.objects.filter(kind="dispense").exists()
+    assert Visit.objects.get(pk=started.pk).status == S.IN_PROGRESS
+
+
 # --- the inventory services' own guard (whoever calls them) ---------------------------------
 
 

@@ -342,6 +342,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 INVENTORY_SHORT_DATED_WINDOW_DAYS = env.int("INVENTORY_SHORT_DATED_WINDOW_DAYS", default=90)
 # FEFO reserves only lots still in date this many days after the day they are needed.
 INVENTORY_FEFO_MARGIN_DAYS = env.int("INVENTORY_FEFO_MARGIN_DAYS", default=7)
+# A reservation's day may be at most this far ahead: 26 weeks, the furthest scheduling
+# generates visits (scheduling.forms.GenerateForm), so every proposed visit can be reserved.
+INVENTORY_RESERVATION_HORIZON_DAYS = env.int("INVENTORY_RESERVATION_HORIZON_DAYS", default=182)
 
 # Scheduling
 # Minutes added to the dosing module's infusion time: setting up (line, premedication,

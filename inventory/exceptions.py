@@ -64,3 +64,16 @@ class LedgerImmutableError(InventoryError):
 
 class LotAlreadyRecalledError(InvalidLotTransitionError):
     """The lot has a recall already: one recall per lot."""
+
+
+class StockInputError(InventoryError):
+    """What the caller gave does not fit what the server knows (issue 13 items 2 and 8).
+
+    A visit that does not exist or is closed, a patient or product other than the visit's,
+    a day in the past or beyond the reservation horizon, an inactive location. ``field``
+    names the input at fault, so the API answers 400 on that field and a form on its own.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -5,3 +5,11 @@ from django.apps import AppConfig
 
 class SchedulingConfig(AppConfig):
     name = "scheduling"
+
+    def ready(self) -> None:
+        # Inventory checks every visit-bound reservation, dispense and return against the
+        # visit (issue 13 item 2) but may not import scheduling: it asks this directory.
+        from inventory.visits import register_visit_directory
+        from scheduling.visit_directory import visit_facts
+
+        register_visit_directory(visit_facts)

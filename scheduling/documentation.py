@@ -244,7 +244,8 @@ def _dispense(visit: Visit, record: VisitRecord, actor: User) -> int:
     1. Lock every lot involved (lots used and lots reserved for the visit) by pk, once.
     2. Per lot used: consume this visit's open reservations of that lot first
        (``dispense_reservation``; a partly used reservation releases its rest), then take
-       the remaining containers from unreserved stock (``dispense_stock``).
+       the remaining containers from unreserved stock (``dispense_stock``). Both book to
+       the locked visit's own patient and uuid, never to what a reservation claims.
     3. Release whatever is still reserved for the visit and was not used.
     """
     uses = list(record.lots_used.select_related("lot__package").order_by("lot_id"))
@@ -263,9 +264,10 @@ def _dispense(visit: Visit, record: VisitRecord, actor: User) -> int:
             if remaining == 0:
                 break
             take = min(remaining, reservation.quantity)
-            dispense_reservation(
-                reservation=reservation, actor=actor, quantity=take, reference=reference
-            )
+            # visit_uuid: the visit being signed; inventory refuses a reservation whose
+            # visit or patient is not this visit's (issue 13 item 2).
+            dispense_reservation(reservation=reservation, actor=actor, quantity=take,
+                                 reference=reference, visit_uuid=visit.uuid)  # fmt: skip
             remaining -= take
         if remaining:
             if location is None:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.audit import log_action
 from accounts.models import User
-from inventory.exceptions import InsufficientStockError
+from inventory.exceptions import InsufficientStockError, InventoryError
 from inventory.models import Package, Product
 from inventory.services.reservations import release_visit_reservations, reserve_stock
 from patients.models import Patient
@@ -149,11 +149,19 @@ def _reserve_stock(visit: Visit, actor: User) -> None:
         )
     except InsufficientStockError as error:
         raise VisitConflictError(f"Not enough stock to confirm: {error}") from error
+    except InventoryError as error:
+        # The inventory services' own visit checks (a day beyond the reservation horizon,
+        # say): the confirmation is refused with their reason.
+        raise VisitConflictError(f"Stock cannot be reserved to confirm: {error}") from error
 
 
 def _release_stock(visit: Visit, previous_status: str, actor: User, reason: str) -> None:
-    """Release the visit's reservations when it leaves the confirmed status."""
-    if previous_status == Status.CONFIRMED and visit.status != Status.CONFIRMED:
+    """Release the visit's reservations when it leaves the confirmed status, and every
+    open one when it closes (cancelled, no-show): a reservation made for it through the
+    inventory API while it was only scheduled must not hold stock for a visit that will
+    never happen."""
+    leaves_confirmed = previous_status == Status.CONFIRMED and visit.status != Status.CONFIRMED
+    if leaves_confirmed or not visit.is_active:
         release_visit_reservations(visit_uuid=visit.uuid, actor=actor, reason=reason)
 
 

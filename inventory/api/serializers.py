@@ -238,15 +238,27 @@ class ContainersInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class ReservationInputSerializer(serializers.Serializer[dict[str, Any]]):
-    """A vial plan to reserve FEFO. ``patient`` must be one the caller may see."""
+    """A vial plan to reserve FEFO. ``patient`` must be one the caller may see.
+
+    With ``visit_uuid`` the reservation is that visit's (issue 13 item 2): the visit must be
+    one the caller may see and still open, ``product`` its verified plan's; the patient and
+    the day are the visit's, so ``patient`` and ``needed_on`` may be left out, and when
+    given must be the visit's own.
+    """
 
     product = serializers.SlugRelatedField(slug_field="uuid", queryset=Product.objects.all())
     containers = ContainersInputSerializer(many=True, allow_empty=False)
-    needed_on = serializers.DateField()
+    needed_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The day the stock is needed; for a visit, the visit's day (default).",
+    )
     location = serializers.SlugRelatedField(
         slug_field="uuid", queryset=Location.objects.filter(is_active=True)
     )
-    patient = serializers.UUIDField(required=False, allow_null=True)
+    patient = serializers.UUIDField(
+        required=False, allow_null=True, help_text="For a visit, the visit's patient (default)."
+    )
     visit_uuid = serializers.UUIDField(required=False, allow_null=True)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
@@ -255,6 +267,13 @@ class ReservationInputSerializer(serializers.Serializer[dict[str, Any]]):
         if len(packages) != len(set(packages)):
             raise serializers.ValidationError("Give each package once.")
         return rows
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("visit_uuid") and not attrs.get("needed_on"):
+            raise serializers.ValidationError(
+                {"needed_on": ["Give the day the stock is needed, or the visit it is for."]}
+            )
+        return attrs
 
 
 class ReservationOutputSerializer(serializers.ModelSerializer[Reservation]):

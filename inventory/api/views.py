@@ -52,6 +52,7 @@ from inventory.exceptions import (
     GTINMismatchError,
     InsufficientStockError,
     InventoryError,
+    StockInputError,
     SupplierNotAuthorizedError,
 )
 from inventory.models import (
@@ -75,6 +76,8 @@ from inventory.services import (
     reserve_stock,
 )
 from inventory.services.receiving import check_line_expiry
+from inventory.services.visit_rules import NO_SUCH_VISIT
+from inventory.visits import visit_facts
 from patients.access import visible_patients
 
 if TYPE_CHECKING:
@@ -383,23 +386,34 @@ class ReservationViewSet(
         serializer = ReservationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        errors: dict[str, list[str]] = {}
         patient = None
         if data.get("patient"):
             # Only a patient the caller may see (patients.access); otherwise "not found".
             patient = visible_patients(user).filter(uuid=data["patient"]).first()
             if patient is None:
-                raise ValidationError({"patient": ["No such patient."]})
+                errors["patient"] = ["No such patient."]
+        visit_uuid = data.get("visit_uuid")
         try:
             with transaction.atomic():
+                # Only a visit the caller may open (the visit pages' rule), locked until
+                # the reservation commits so it cannot be cancelled or signed meanwhile;
+                # a hidden visit is "not found", like a made-up one.
+                if visit_uuid and visit_facts(visit_uuid, viewer=user, for_update=True) is None:
+                    errors["visit_uuid"] = [NO_SUCH_VISIT]
+                if errors:
+                    raise ValidationError(errors)
+                # The service takes patient and day from the visit and refuses any
+                # other patient, day or product, a closed visit or a day out of bounds.
                 reservations = reserve_stock(
                     product=data["product"],
                     containers={row["package"]: row["quantity"] for row in data["containers"]},
-                    needed_on=data["needed_on"],
+                    needed_on=data.get("needed_on"),
                     location=data["location"],
                     actor=user,
                     reference=data.get("reference", ""),
                     patient=patient,
-                    visit_uuid=data.get("visit_uuid"),
+                    visit_uuid=visit_uuid,
                 )
                 fresh = self.get_queryset().filter(pk__in=[r.pk for r in reservations])
                 body = ReservationOutputSerializer(fresh, many=True).data
@@ -413,6 +427,8 @@ class ReservationViewSet(
                         response_status=status.HTTP_201_CREATED,
                         response_body=body,
                     )
+        except StockInputError as error:
+            raise ValidationError({error.field: [str(error)]}) from error
         except InventoryError as error:
             raise ValidationError({"containers": [str(error)]}) from error
         except IntegrityError:
@@ -433,12 +449,19 @@ class ReservationViewSet(
         request=DispenseInputSerializer,
         responses={
             200: ReservationOutputSerializer,
-            400: OpenApiResponse(description="Closed reservation, blocked lot or bad quantity."),
+            400: OpenApiResponse(
+                description="Closed reservation, blocked lot, bad quantity, no patient, or "
+                "a visit's reservation (dispensed by signing the visit)."
+            ),
         },
     )
     @action(detail=True, methods=["post"])
     def dispense(self, request: Request, uuid: str | None = None) -> Response:
-        """Dispense the reservation (or part of it; the rest is released)."""
+        """Dispense the reservation (or part of it; the rest is released) to its patient.
+
+        A reservation for a visit is refused here: signing the visit dispenses what the
+        nurse used, so a dispense here would book the containers twice.
+        """
         reservation = self.get_object()
         serializer = DispenseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -448,6 +471,9 @@ class ReservationViewSet(
                 actor=cast(User, request.user),
                 quantity=serializer.validated_data.get("quantity"),
             )
+        except StockInputError as error:
+            # A visit's reservation is dispensed by signing the visit, never here.
+            raise ValidationError({error.field: [str(error)]}) from error
         except InsufficientStockError as error:
             raise ValidationError({"quantity": [str(error)]}) from error
         except InventoryError as error:

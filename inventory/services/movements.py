@@ -14,6 +14,7 @@ from inventory.locking import lot_for_update
 from inventory.models import Location, Lot, StockMovement
 from inventory.selectors import lot_balance
 from inventory.services.ledger import record_movement
+from inventory.services.visit_rules import check_location, visit_for_return
 from patients.models import Patient
 
 
@@ -43,25 +44,24 @@ def return_stock(
     """Put unopened dispensed containers back on hand (never more than were dispensed).
 
     With ``patient`` and ``visit_uuid`` (those of the dispense), the recall trace counts
-    the containers as returned, not given.
+    the containers as returned, not given. So a return may not take back more than was
+    dispensed to that patient at that visit (else it would hide another dose from the
+    trace), and for a visit the patient is the visit's: taken from it when None, refused
+    when another.
     """
     _require_positive(quantity)
+    check_location(location)
+    if visit_uuid is not None:
+        patient = visit_for_return(visit_uuid=visit_uuid, patient=patient)
     lot = lot_for_update(lot)
-    totals = (
-        StockMovement.objects.filter(
-            lot=lot, kind__in=[StockMovement.Kind.DISPENSE, StockMovement.Kind.RETURN]
-        )
-        .values("kind")
-        .annotate(n=Sum("quantity"))
-        .order_by()
-    )
-    by_kind = {row["kind"]: row["n"] for row in totals}
-    outstanding = by_kind.get(StockMovement.Kind.DISPENSE, 0) - by_kind.get(
-        StockMovement.Kind.RETURN, 0
-    )
+    outstanding = _dispensed_not_returned(lot)
+    if patient is not None:
+        outstanding = min(outstanding, _dispensed_not_returned(lot, to=(patient, visit_uuid)))
     if quantity > outstanding:
+        whom = " to this patient at this visit" if patient is not None else ""
         raise InsufficientStockError(
-            f"Only {outstanding} containers of lot {lot.lot_number} are dispensed and not returned."
+            f"Only {outstanding} containers of lot {lot.lot_number} are dispensed{whom} "
+            "and not returned."
         )
     return record_movement(
         kind=StockMovement.Kind.RETURN,
@@ -75,6 +75,21 @@ def return_stock(
         patient=patient,
         visit_uuid=visit_uuid,
     )
+
+
+def _dispensed_not_returned(lot: Lot, *, to: tuple[Patient, uuid.UUID | None] | None = None) -> int:
+    """Containers of ``lot`` dispensed and not yet returned: in all, or to one (patient,
+    visit) pair, the pair by which the recall trace nets returns against dispenses."""
+    rows = StockMovement.objects.filter(
+        lot=lot, kind__in=[StockMovement.Kind.DISPENSE, StockMovement.Kind.RETURN]
+    )
+    if to is not None:
+        rows = rows.filter(patient=to[0], visit_uuid=to[1])
+    totals = rows.values("kind").annotate(n=Sum("quantity")).order_by()
+    by_kind = {row["kind"]: row["n"] for row in totals}
+    dispensed: int = by_kind.get(StockMovement.Kind.DISPENSE, 0)
+    returned: int = by_kind.get(StockMovement.Kind.RETURN, 0)
+    return dispensed - returned
 
 
 def _take_unreserved(lot: Lot, location: Location, quantity: int) -> None:

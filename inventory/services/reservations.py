@@ -21,11 +21,18 @@ from inventory.exceptions import (
     LotExpiredError,
     LotNotAvailableError,
     ReservationClosedError,
+    StockInputError,
 )
 from inventory.locking import lot_for_update, lots_for_update
 from inventory.models import Location, Lot, Package, Product, Recall, Reservation, StockMovement
 from inventory.selectors import Balance, lot_balance, lot_balances_at
 from inventory.services.ledger import record_movement
+from inventory.services.visit_rules import (
+    check_location,
+    check_needed_on,
+    visit_for_dispense,
+    visit_for_reservation,
+)
 from patients.models import Patient
 
 
@@ -58,7 +65,7 @@ def reserve_stock(
     *,
     product: Product,
     containers: Mapping[Package, int],
-    needed_on: datetime.date,
+    needed_on: datetime.date | None,
     location: Location,
     actor: User,
     reference: str = "",
@@ -70,6 +77,10 @@ def reserve_stock(
     ``patient`` and ``visit_uuid`` (the scheduling visit's public id) are recorded on the
     reservations and their ledger rows, so a recall can find the visits it affects.
 
+    0. The request must fit what the server knows (``visit_rules``; ``StockInputError``
+       naming the field): an active location; for a visit, an open one whose verified
+       plan is of ``product``, its patient (taken from the visit when None) and its day
+       (likewise); a day needed neither past nor beyond the reservation horizon.
     1. Candidates: available lots of each package that do not expire before ``needed_on``
        plus INVENTORY_FEFO_MARGIN_DAYS, earliest expiry first.
     2. Lock them all in pk order, then read their balances (after the lock, so two
@@ -77,6 +88,14 @@ def reserve_stock(
     3. Per package, one lot if one covers the quantity, else several in FEFO order; if
        stock is short the whole plan is refused and nothing is reserved.
     """
+    check_location(location)
+    if visit_uuid is not None:
+        patient, needed_on = visit_for_reservation(
+            visit_uuid=visit_uuid, patient=patient, product=product, needed_on=needed_on
+        )
+    elif needed_on is None:
+        raise StockInputError("Give the day the stock is needed.", field="needed_on")
+    check_needed_on(needed_on, patient=patient)
     plan = {package: count for package, count in containers.items() if count}
     if not plan:
         raise InsufficientStockError("Nothing to reserve: the vial plan is empty.")
@@ -222,13 +241,23 @@ def release_visit_reservations(
 
 @transaction.atomic
 def dispense_reservation(
-    *, reservation: Reservation, actor: User, quantity: int | None = None, reference: str = ""
+    *,
+    reservation: Reservation,
+    actor: User,
+    quantity: int | None = None,
+    reference: str = "",
+    visit_uuid: uuid.UUID | None = None,
 ) -> Reservation:
     """Dispense ``quantity`` (default: all) of a reservation; the rest is released.
 
-    Only a lot in status available and in date can be dispensed.
+    Only a lot in status available and in date can be dispensed, and only to a patient:
+    the ledger row is the recall trace's entry. A reservation for a visit is dispensed only
+    by signing that visit (``visit_uuid``: the visit being signed), and only while the
+    reservation's visit and patient are that visit's; anyone else dispensing it would book
+    the containers a second time when the nurse signs what she used.
     """
     reservation, lot = _open_reservation_for_update(reservation)
+    check_dispensable_to(reservation, lot, visit_uuid=visit_uuid)
     ensure_usable(lot, on=timezone.localdate())
     quantity = reservation.quantity if quantity is None else quantity
     if not 0 < quantity <= reservation.quantity:
@@ -291,9 +320,16 @@ def dispense_stock(
 
     The lot must be available and in date, and the containers must not be held by
     anyone's reservation at ``location``: the row records patient and visit for the trace.
+    With ``visit_uuid`` the visit must be open, ``patient`` its patient and the lot of its
+    plan's product (``visit_rules``), whoever the caller is.
     """
     if quantity <= 0:
         raise InsufficientStockError("The quantity must be at least 1 container.")
+    check_location(location)
+    if visit_uuid is not None:
+        visit_for_dispense(
+            visit_uuid=visit_uuid, patient=patient, product_id=lot.package.product_id
+        )
     lot = lot_for_update(lot)
     ensure_usable(lot, on=timezone.localdate())
     balance = balance_after_lock(lot=lot, location=location)
@@ -321,6 +357,47 @@ def dispense_stock(
         data={"quantity": quantity, "visit": str(visit_uuid) if visit_uuid else None},
     )
     return movement
+
+
+def check_dispensable_to(
+    reservation: Reservation, lot: Lot, *, visit_uuid: uuid.UUID | None
+) -> None:
+    """Refuse dispensing ``reservation`` unless it fits the visit being signed (if any)."""
+    if reservation.visit_uuid is not None:
+        if visit_uuid is None:
+            raise StockInputError(
+                f"This reservation of lot {lot.lot_number} is for a visit: it is dispensed "
+                "when the visit's nurse signs the visit record, which books what she used.",
+                field="reservation",
+            )
+        if visit_uuid != reservation.visit_uuid:
+            raise StockInputError(
+                f"This reservation of lot {lot.lot_number} is for another visit.",
+                field="reservation",
+            )
+        try:
+            visit_for_dispense(
+                visit_uuid=visit_uuid,
+                patient=reservation.patient,
+                product_id=lot.package.product_id,
+            )
+        except StockInputError as error:
+            raise StockInputError(
+                f"The reservation of lot {lot.lot_number} does not fit this visit: {error} "
+                "Ask the pharmacy to release that reservation.",
+                field="reservation",
+            ) from error
+    elif visit_uuid is not None:
+        raise StockInputError(
+            f"This reservation of lot {lot.lot_number} is not for this visit.",
+            field="reservation",
+        )
+    elif reservation.patient_id is None:
+        raise StockInputError(
+            f"This reservation of lot {lot.lot_number} names no patient: a dispense books "
+            "stock to the patient who receives it (the recall trace), so release it instead.",
+            field="reservation",
+        )
 
 
 def ensure_usable(lot: Lot, *, on: datetime.date) -> None:

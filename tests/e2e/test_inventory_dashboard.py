@@ -18,6 +18,7 @@ from inventory.services import (
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.e2e import login
 from tests.inventory.factories import LocationFactory, PackageFactory, SupplierFactory, today
+from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,6 +53,7 @@ def stock_two_products() -> Any:
             needed_on=today(),
             location=warehouse,
             actor=admin,
+            patient=PatientFactory.create(),  # a dispense books stock to a patient
         )
         dispense_reservation(reservation=reservation, actor=admin)
         ParLevel.objects.create(product=package.product, location=warehouse, minimum_containers=5)

@@ -4,7 +4,6 @@ lists the patient dosed."""
 from __future__ import annotations
 
 import datetime
-import uuid
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from tests.accounts.factories import PASSWORD, UserFactory
 from tests.e2e import login
 from tests.inventory.factories import LocationFactory, PackageFactory, SupplierFactory, today
 from tests.patients.factories import PatientFactory
+from tests.scheduling.factories import NurseProfileFactory, VisitFactory, at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,21 +52,25 @@ def test_an_inventory_admin_recalls_a_lot_and_sees_the_patient_dosed(
     page.wait_for_url(f"{base}/staff/inventory/")
     lot = Lot.objects.get(lot_number="RCLE2E")
 
-    # and the visit's vial plan is reserved and dispensed to a patient (scheduling's calls)
-    patient, visit = (
-        PatientFactory.create(first_name="Rosalind", last_name="Achterberg"),
-        uuid.uuid4(),
-    )
+    # and the vial plan of today's visit is reserved and dispensed to its patient as the
+    # nurse signs (scheduling's calls)
+    patient = PatientFactory.create(first_name="Rosalind", last_name="Achterberg")
+    visit = VisitFactory.create(
+        plan__product=package.product,
+        plan__patient=patient,
+        starts_at=at(today(), 9),
+        status="in_progress",
+        nurse=NurseProfileFactory.create(user=nurse),
+    ).uuid
     (reservation,) = reserve_stock(
         product=package.product,
         containers={package: 2},
-        needed_on=today(),
+        needed_on=None,
         location=warehouse,
         actor=admin,
-        patient=patient,
         visit_uuid=visit,
     )
-    dispense_reservation(reservation=reservation, actor=nurse)
+    dispense_reservation(reservation=reservation, actor=nurse, visit_uuid=visit)
 
     # and she starts the recall from the lot in the browser
     page.goto(f"{base}/staff/inventory/lots/{lot.uuid}/recall/")

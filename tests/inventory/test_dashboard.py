@@ -25,6 +25,7 @@ from inventory.models import ParLevel
 from inventory.services import dispense_reservation, quarantine_lot, reserve_stock
 from tests.inventory.conftest import Receive
 from tests.inventory.factories import LocationFactory, PackageFactory, today
+from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/staff/inventory/"
@@ -43,6 +44,8 @@ def reserve(package, location, actor, *, quantity: int, days: int = 3):
         location=location,
         actor=actor,
         reference="test need",
+        # Dispensing books stock to a patient (the recall trace): every test need has one.
+        patient=PatientFactory.create(),
     )
 
 

@@ -4,7 +4,6 @@ quarantined, the team told, and the trace lists every patient dosed."""
 from __future__ import annotations
 
 import datetime
-import uuid
 from typing import Any
 
 import pytest
@@ -22,22 +21,23 @@ from inventory.services import (
     reserve_stock,
     return_stock,
 )
-from tests.inventory.conftest import Receive
+from tests.inventory.conftest import MakeVisit, Receive
 from tests.inventory.factories import today
 from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def reserve_for(package, warehouse, actor, quantity, *, patient=None, visit_uuid=None):
+def reserve_for(package, warehouse, actor, quantity, *, patient=None, visit=None):
+    """For a visit, the service takes the visit's patient and day."""
     return reserve_stock(
         product=package.product,
         containers={package: quantity},
-        needed_on=today() + datetime.timedelta(days=5),
+        needed_on=None if visit else today() + datetime.timedelta(days=5),
         location=warehouse,
         actor=actor,
         patient=patient,
-        visit_uuid=visit_uuid,
+        visit_uuid=visit.uuid if visit else None,
     )
 
 
@@ -52,11 +52,11 @@ def recall(lot, actor, reason="Higher rate of hypersensitivity reactions"):
 
 
 def test_it_blocks_the_lot_releases_open_reservations_and_flags_them(
-    receive: Receive, package, warehouse, pharmacist, inventory_admin
+    receive: Receive, package, warehouse, pharmacist, inventory_admin, visit_for: MakeVisit
 ) -> None:
     lot = receive(package, quantity=10)
-    visit = uuid.uuid4()
-    (held,) = reserve_for(package, warehouse, pharmacist, 3, visit_uuid=visit)
+    visit = visit_for(package.product)
+    (held,) = reserve_for(package, warehouse, pharmacist, 3, visit=visit)
 
     result = recall(lot, inventory_admin)
 
@@ -66,7 +66,7 @@ def test_it_blocks_the_lot_releases_open_reservations_and_flags_them(
     assert (held.status, held.released_by_recall) == (Reservation.Status.RELEASED, result)
     release = StockMovement.objects.get(kind="release", reservation=held)
     assert release.reason.startswith("Recall (class II")
-    assert release.visit_uuid == visit
+    assert release.visit_uuid == visit.uuid
     balance = lot_balance(lot=lot, location=warehouse)
     assert (balance.on_hand, balance.reserved) == (10, 0)
     with pytest.raises(LotNotAvailableError, match="recalled"):
@@ -139,14 +139,15 @@ def test_it_emails_admins_and_coordinators_counts_without_patient_names(
     inventory_admin,
     coordinator,
     django_capture_on_commit_callbacks,
+    visit_for: MakeVisit,
 ) -> None:
     lot = receive(package, quantity=10)
     patient = PatientFactory.create(first_name="Imogen", last_name="Quarrie")
     dispense_stock(
         lot=lot, location=warehouse, quantity=2, actor=nurse, patient=patient, visit_uuid=None
     )
-    reserve_for(package, warehouse, pharmacist, 1, visit_uuid=uuid.uuid4())
-    reserve_for(package, warehouse, pharmacist, 1, visit_uuid=uuid.uuid4())
+    reserve_for(package, warehouse, pharmacist, 1, visit=visit_for(package.product))
+    reserve_for(package, warehouse, pharmacist, 1, visit=visit_for(package.product))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         recall(lot, inventory_admin)
@@ -165,13 +166,14 @@ def test_it_emails_admins_and_coordinators_counts_without_patient_names(
 
 
 def test_the_trace_lists_each_patient_dosed_with_nurse_visit_and_location(
-    receive: Receive, package, warehouse, pharmacist, nurse, inventory_admin
+    receive: Receive, package, warehouse, pharmacist, nurse, inventory_admin, visit_for: MakeVisit
 ) -> None:
     lot = receive(package, quantity=10)
     other_lot = receive(package, quantity=10, lot_number="OTHER")
-    dosed, other, visit = PatientFactory.create(), PatientFactory.create(), uuid.uuid4()
-    (reservation,) = reserve_for(package, warehouse, pharmacist, 3, patient=dosed, visit_uuid=visit)
-    dispense_reservation(reservation=reservation, actor=nurse)
+    dosed, other = PatientFactory.create(), PatientFactory.create()
+    visit = visit_for(package.product, patient=dosed, status="in_progress")
+    (reservation,) = reserve_for(package, warehouse, pharmacist, 3, visit=visit)
+    dispense_reservation(reservation=reservation, actor=nurse, visit_uuid=visit.uuid)
     dispense_stock(
         lot=other_lot, location=warehouse, quantity=1, actor=nurse, patient=other, visit_uuid=None
     )
@@ -182,7 +184,7 @@ def test_the_trace_lists_each_patient_dosed_with_nurse_visit_and_location(
     assert (row.patient, row.actor, row.visit_uuid, row.location) == (
         dosed,
         nurse,
-        visit,
+        visit.uuid,
         warehouse,
     )
     assert (row.quantity, row.net_quantity) == (3, 3)
@@ -191,10 +193,11 @@ def test_the_trace_lists_each_patient_dosed_with_nurse_visit_and_location(
 
 
 def test_the_trace_nets_out_containers_returned_unopened(
-    receive: Receive, package, warehouse, nurse
+    receive: Receive, package, warehouse, nurse, visit_for: MakeVisit
 ) -> None:
     lot = receive(package, quantity=10)
-    patient, visit = PatientFactory.create(), uuid.uuid4()
+    patient = PatientFactory.create()
+    visit = visit_for(package.product, patient=patient, status="in_progress").uuid
     dispense_stock(
         lot=lot, location=warehouse, quantity=3, actor=nurse, patient=patient, visit_uuid=visit
     )
@@ -208,17 +211,18 @@ def test_the_trace_nets_out_containers_returned_unopened(
 
 
 def test_the_trace_is_one_query_however_many_patients(
-    receive: Receive, package, warehouse, nurse, django_assert_num_queries
+    receive: Receive, package, warehouse, nurse, django_assert_num_queries, visit_for: MakeVisit
 ) -> None:
     lot = receive(package, quantity=20)
     for _ in range(5):
+        visit = visit_for(package.product, status="in_progress")
         dispense_stock(
             lot=lot,
             location=warehouse,
             quantity=1,
             actor=nurse,
-            patient=PatientFactory.create(),
-            visit_uuid=uuid.uuid4(),
+            patient=visit.patient,
+            visit_uuid=visit.uuid,
         )
 
     with django_assert_num_queries(1):

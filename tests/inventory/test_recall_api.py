@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import AuditLogEntry
 from inventory.models import Lot, Reservation, StockMovement
 from inventory.services import reserve_stock
-from tests.inventory.conftest import Receive
+from tests.inventory.conftest import MakeVisit, Receive
 from tests.inventory.factories import today
 from tests.patients.factories import PatientFactory
 
@@ -39,7 +39,9 @@ def test_receipt_reserve_dispense_recall_and_the_trace_lists_the_patient(
     client_for, inventory_admin, pharmacist, supplier, warehouse, package
 ) -> None:
     admin, pharmacy = client_for(inventory_admin), client_for(pharmacist)
-    patient, visit = PatientFactory.create(first_name="Hester", last_name="Lyle"), uuid.uuid4()
+    # A reservation for a patient outside a visit: the API dispenses those (a visit's own
+    # is dispensed by signing the visit: tests/scheduling/test_visit_reservations.py).
+    patient = PatientFactory.create(first_name="Hester", last_name="Lyle")
 
     receipt = post(
         admin,
@@ -65,14 +67,14 @@ def test_receipt_reserve_dispense_recall_and_the_trace_lists_the_patient(
     reserved = post(
         pharmacy,
         "reservations/",
-        reservation_body(package, warehouse, 3, patient=str(patient.uuid), visit_uuid=str(visit)),
+        reservation_body(package, warehouse, 3, patient=str(patient.uuid)),
     )
     assert reserved.status_code == 201, reserved.json()
     (reservation,) = reserved.json()
     assert (reservation["lot"], reservation["patient"], reservation["visit_uuid"]) == (
         lot_uuid,
         str(patient.uuid),
-        str(visit),
+        None,
     )
 
     dispensed = post(pharmacy, f"reservations/{reservation['uuid']}/dispense/", {"quantity": 2})
@@ -96,7 +98,7 @@ def test_receipt_reserve_dispense_recall_and_the_trace_lists_the_patient(
     )
     assert (row["net_quantity"], row["visit_uuid"], row["nurse"]) == (
         2,
-        str(visit),
+        None,
         pharmacist.get_full_name(),
     )
     assert row["location"] == warehouse.name
@@ -106,14 +108,14 @@ def test_receipt_reserve_dispense_recall_and_the_trace_lists_the_patient(
 
 
 def test_a_recall_through_the_api_releases_open_reservations_and_lists_their_visits(
-    client_for, inventory_admin, pharmacist, receive: Receive, package, warehouse
+    client_for, inventory_admin, pharmacist, receive: Receive, package, warehouse, visit_for
 ) -> None:
     lot = receive(package, quantity=5)
-    visit = uuid.uuid4()
+    visit = visit_for(package.product).uuid
     reserve_stock(
         product=package.product,
         containers={package: 2},
-        needed_on=today(),
+        needed_on=None,
         location=warehouse,
         actor=pharmacist,
         visit_uuid=visit,
@@ -181,7 +183,8 @@ def test_dispensing_a_closed_reservation_is_refused(
 ) -> None:
     receive(package, quantity=5)
     client = client_for(pharmacist)
-    (reservation,) = post(client, "reservations/", reservation_body(package, warehouse)).json()
+    body = reservation_body(package, warehouse, patient=str(PatientFactory.create().uuid))
+    (reservation,) = post(client, "reservations/", body).json()
     url = f"reservations/{reservation['uuid']}/dispense/"
     assert post(client, url, {}).status_code == 200
 
@@ -225,7 +228,7 @@ def test_anonymous_callers_are_refused(client: Client, receive: Receive, package
 
 
 def test_the_reservation_list_query_count_does_not_grow_with_rows(
-    client_for, pharmacist, receive: Receive, package, warehouse
+    client_for, pharmacist, receive: Receive, package, warehouse, visit_for: MakeVisit
 ) -> None:
     client = client_for(pharmacist)
     receive(package, quantity=20)
@@ -235,11 +238,10 @@ def test_the_reservation_list_query_count_does_not_grow_with_rows(
             reserve_stock(
                 product=package.product,
                 containers={package: 1},
-                needed_on=today(),
+                needed_on=None,
                 location=warehouse,
                 actor=pharmacist,
-                patient=PatientFactory.create(),
-                visit_uuid=uuid.uuid4(),
+                visit_uuid=visit_for(package.product).uuid,
             )
 
     reserve(1)
@@ -257,7 +259,7 @@ def test_a_retried_reservation_with_the_same_key_reserves_once(
 ) -> None:
     receive(package, quantity=5)
     client = client_for(pharmacist)
-    body = reservation_body(package, warehouse, 2, visit_uuid=str(uuid.uuid4()))
+    body = reservation_body(package, warehouse, 2, reference="plan 42")
 
     def send(payload: dict[str, Any]) -> Any:
         return client.post(

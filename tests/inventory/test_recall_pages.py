@@ -14,19 +14,18 @@ from django.urls import reverse
 from accounts.models import AuditLogEntry
 from inventory.models import Lot, Recall, Reservation
 from inventory.services import dispense_stock, recall_lot, reserve_stock
-from tests.inventory.conftest import Receive
-from tests.inventory.factories import today
+from tests.inventory.conftest import MakeVisit, Receive
 from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def dosed_lot(receive: Receive, package, warehouse, nurse):
+def dosed_lot(receive: Receive, package, warehouse, nurse, visit_for: MakeVisit):
     """A lot with one patient dosed at a visit; returns (lot, patient, visit_uuid)."""
     lot = receive(package, quantity=10, lot_number="RCL-001")
     patient = PatientFactory.create(first_name="Odile", last_name="Marchetti")
-    visit = uuid.uuid4()
+    visit = visit_for(package.product, patient=patient, status="in_progress").uuid
     dispense_stock(
         lot=lot, location=warehouse, quantity=2, actor=nurse, patient=patient, visit_uuid=visit
     )
@@ -48,16 +47,16 @@ def test_the_urls_are_stable() -> None:
 
 
 def test_an_inventory_admin_recalls_a_lot_from_the_form(
-    client_for, inventory_admin, dosed_lot, package, warehouse, pharmacist
+    client_for, inventory_admin, dosed_lot, package, warehouse, pharmacist, visit_for
 ) -> None:
     lot, _patient, _visit = dosed_lot
     reserve_stock(
         product=package.product,
         containers={package: 2},
-        needed_on=today(),
+        needed_on=None,
         location=warehouse,
         actor=pharmacist,
-        visit_uuid=uuid.uuid4(),
+        visit_uuid=visit_for(package.product).uuid,
     )
     client = client_for(inventory_admin)
     url = reverse("inventory:recall-create", args=[lot.uuid])
@@ -204,20 +203,21 @@ def test_the_csv_neutralises_spreadsheet_formulas(
 
 
 def test_the_recall_page_query_count_does_not_grow_with_patients(
-    client_for, inventory_admin, receive: Receive, package, warehouse, nurse
+    client_for, inventory_admin, receive: Receive, package, warehouse, nurse, visit_for
 ) -> None:
     lot = receive(package, quantity=30, lot_number="RCL-003")
     client = client_for(inventory_admin)
 
     def dose(n: int) -> None:
         for _ in range(n):
+            visit = visit_for(package.product, status="in_progress")
             dispense_stock(
                 lot=lot,
                 location=warehouse,
                 quantity=1,
                 actor=nurse,
-                patient=PatientFactory.create(),
-                visit_uuid=uuid.uuid4(),
+                patient=visit.patient,
+                visit_uuid=visit.uuid,
             )
 
     dose(1)

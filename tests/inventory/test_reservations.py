@@ -19,6 +19,7 @@ from inventory.services import (
 )
 from tests.inventory.conftest import Receive
 from tests.inventory.factories import PackageFactory, today
+from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,8 @@ def reserve(package, warehouse, actor, quantity: int, *, needed_in_days: int = 1
         location=warehouse,
         actor=actor,
         reference="visit-test",
+        # Dispensing books stock to a patient (the recall trace): every test need has one.
+        patient=PatientFactory.create(),
     )
 
 

@@ -64,3 +64,15 @@ class LedgerImmutableError(InventoryError):
 
 class LotAlreadyRecalledError(InvalidLotTransitionError):
     """The lot has a recall already: one recall per lot."""
+
+
+class InvalidLotNumberError(InventoryError, ValueError):
+    """Not a lot number a GS1 label can carry (inventory.lot_numbers)."""
+
+
+class LotLooksLikeAnotherError(InventoryError):
+    """The lot number looks like another lot of the package: a person must compare the carton."""
+
+
+class ImplausibleDateError(InventoryError):
+    """A receipt or expiry date outside what can be true (in the future, long ago, too far out)."""

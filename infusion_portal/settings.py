@@ -342,6 +342,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 INVENTORY_SHORT_DATED_WINDOW_DAYS = env.int("INVENTORY_SHORT_DATED_WINDOW_DAYS", default=90)
 # FEFO reserves only lots still in date this many days after the day they are needed.
 INVENTORY_FEFO_MARGIN_DAYS = env.int("INVENTORY_FEFO_MARGIN_DAYS", default=7)
+# A receipt may be dated at most this many days before today (never after it). Shipments are
+# entered when they are checked in; a fortnight covers a late entry after a long weekend or an
+# outage. Older, the stock has sat unrecorded on the shelf and the date is likelier a typo (a
+# wrong year) that would misdate the DSCSA transaction record.
+INVENTORY_RECEIPT_MAX_AGE_DAYS = env.int("INVENTORY_RECEIPT_MAX_AGE_DAYS", default=14)
+# No lot may expire later than this many months after its receipt date: the longest shelf
+# life of any IG product in the domain reference (§1A/§1B) is 36 months at 2-8 °C (Gammagard
+# Liquid, Gamunex-C, Panzyga; Bivigam, Asceniv and Cutaquig after FDA extensions [R1][R6][R16]
+# [R18][R22][R29][R36]), counted from manufacture, which is before receipt. A later date is a
+# misread carton (e.g. a two-digit year); raise it only when a label's shelf life grows.
+INVENTORY_MAX_SHELF_LIFE_MONTHS = env.int("INVENTORY_MAX_SHELF_LIFE_MONTHS", default=36)
 
 # Scheduling
 # Minutes added to the dosing module's infusion time: setting up (line, premedication,

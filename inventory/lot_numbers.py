@@ -30,7 +30,7 @@ The rule, and why it fits how lot numbers are printed:
 * The number is stored as received (NFKC, surrounding blanks trimmed): it is what the label
   says, for display, for the receipt and for the FDA trace. The keys are only for identity.
 
-Characters outside character set 82 (other than blanks, which people type between groups)
+Characters outside character set 82 (other than spaces, which people type between groups)
 cannot be on a GS1 label, so a number with one is refused, not folded: a Cyrillic A (U+0410)
 that looks like a Latin A would otherwise make a second lot that no one can tell apart on screen.
 
@@ -45,6 +45,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from inventory.exceptions import InvalidLotNumberError
 
@@ -72,7 +73,9 @@ def clean_lot_number(raw: str) -> str:
             f"at most {MAX_LENGTH}."
         )
     for character in text:
-        if character not in GS1_CHARACTERS and not character.isspace():
+        # Spaces (NFKC makes no-break and ideographic spaces plain ones) are what people put
+        # between groups; tabs and control characters (a scanner's GS) are not on labels.
+        if character not in GS1_CHARACTERS and character != " ":
             raise InvalidLotNumberError(
                 f"Lot number {text!r} contains {_describe(character)}, which a GS1 lot number "
                 "(AI 10) cannot contain: type it as printed on the carton."
@@ -144,6 +147,34 @@ records and recalls point at each row. For each group, an inventory admin and a 
      migration; the ledger is append-only, so this is a database administrator's change),
      then delete the emptied rows.
   3. Run `manage.py lot_key_collisions` until it lists nothing, then migrate again."""
+
+
+def collision_report(lot_model: Any, package_model: Any) -> str:
+    """The listing of lots that collide, read through the given models ("" when none).
+
+    Migration 0009 passes its historical models and ``manage.py lot_key_collisions`` the
+    current ones. It reads only columns that exist before 0008, so the command can check a
+    database before it is migrated.
+    """
+    rows = [
+        LotRow(pk=pk, package_id=package, lot_number=number, expires_on=expires, status=status)
+        for pk, package, number, expires, status in lot_model.objects.order_by("pk").values_list(
+            "pk", "package_id", "lot_number", "expires_on", "status"
+        )
+    ]
+    collisions = key_collisions(rows)
+    if not collisions:
+        return ""
+    names = {
+        package.pk: (
+            f"{package.product.brand} {package.grams_per_container.normalize():f} g "
+            f"(NDC {package.ndc or 'none'})"
+        )
+        for package in package_model.objects.filter(
+            pk__in={collision.package_id for collision in collisions}
+        ).select_related("product")
+    }
+    return describe_collisions(collisions, names)
 
 
 def describe_collisions(collisions: Iterable[Collision], package_names: dict[int, str]) -> str:

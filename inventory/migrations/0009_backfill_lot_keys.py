@@ -20,37 +20,11 @@ if that rule ever changes, a new data migration recomputes the keys.
 
 from django.db import migrations
 
-from inventory.lot_numbers import (
-    LotRow,
-    describe_collisions,
-    key_collisions,
-    lookalike_key,
-    lot_key,
-)
+from inventory.lot_numbers import collision_report, lookalike_key, lot_key
 
 
 class LotKeyCollisionError(RuntimeError):
     """Existing lots would share a key: a person must resolve them before migrating."""
-
-
-def collision_report(Lot, Package):
-    """The listing of colliding lots (empty when there are none), from the given models."""
-    rows = [
-        LotRow(pk=pk, package_id=package_id, lot_number=number, expires_on=expires_on, status=status)
-        for pk, package_id, number, expires_on, status in Lot.objects.order_by("pk").values_list(
-            "pk", "package_id", "lot_number", "expires_on", "status"
-        )
-    ]
-    collisions = key_collisions(rows)
-    if not collisions:
-        return ""
-    names = {
-        package.pk: f"{package.product.brand} {package.grams_per_container:g} g (NDC {package.ndc or 'none'})"
-        for package in Package.objects.filter(
-            pk__in={collision.package_id for collision in collisions}
-        ).select_related("product")
-    }
-    return describe_collisions(collisions, names)
 
 
 def forward(apps, schema_editor):
@@ -61,16 +35,18 @@ def forward(apps, schema_editor):
     if report:
         raise LotKeyCollisionError(
             "inventory 0009: lots that differ only in letter case, blanks or separators would "
-            "become one lot. Nothing was migrated.\n\n" + report
+            "become one lot. This step changed nothing (0008 only added the empty columns).\n\n"
+            + report
         )
     lots = list(Lot.objects.only("pk", "lot_number"))
     for lot in lots:
         lot.lot_key = lot_key(lot.lot_number)
         lot.lookalike_key = lookalike_key(lot.lot_number)
     Lot.objects.bulk_update(lots, ["lot_key", "lookalike_key"], batch_size=500)
-    for line in ReceiptLine.objects.select_related("lot").only("pk", "lot__lot_number"):
+    lines = list(ReceiptLine.objects.select_related("lot").only("pk", "lot__lot_number"))
+    for line in lines:
         line.lot_number_as_received = line.lot.lot_number
-        line.save(update_fields=["lot_number_as_received"])
+    ReceiptLine.objects.bulk_update(lines, ["lot_number_as_received"], batch_size=500)
 
 
 class Migration(migrations.Migration):

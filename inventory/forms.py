@@ -183,7 +183,7 @@ class ShipmentImportForm(forms.Form):
         label="CSV file",
         help_text=(
             "Columns: ndc (or gtin), lot_number, expires_on (YYYY-MM-DD), quantity "
-            "(containers); optional serial and override_reason. UTF-8, at most "
+            "(containers); optional serial, override_reason and distinct_from_lot. UTF-8, at most "
             f"{MAX_FILE_BYTES // 1_000_000} MB."
         ),
     )

@@ -215,7 +215,7 @@ def _lot_problems(
                     f"{same.expires_on}, not {line.expires_on}: check the carton."
                 )
                 problems.append(ReceiptProblem(mismatch, "expires_on", index))
-        else:
+        elif (line.package.pk, key) not in seen:  # an earlier line of this lot was checked
             # By key: a lot on file that is also on an earlier line is listed once.
             looks_like = {
                 lot.lot_key: (lot.lot_number, _lookalike_state(lot, today, quarantined_since))

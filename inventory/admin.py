@@ -164,7 +164,15 @@ class LotAdmin(LotNumberSearchMixin, admin.ModelAdmin[Lot]):
     list_filter = ["status", "package__product", "expires_on"]
     search_fields = ["lot_number", "package__ndc", "package__product__brand"]
     list_select_related = ["package__product"]
-    readonly_fields = ["package", "lot_number", "expires_on", "status", "status_reason", "uuid"]
+    readonly_fields = [
+        "package",
+        "lot_number",
+        "lot_key",
+        "expires_on",
+        "status",
+        "status_reason",
+        "uuid",
+    ]
     action_form = LotActionForm
     actions = ["quarantine", "release", "recall"]
 
@@ -219,8 +227,14 @@ class LotAdmin(LotNumberSearchMixin, admin.ModelAdmin[Lot]):
 class ReceiptLineInline(ReadOnlyAdminMixin, admin.TabularInline[ReceiptLine, Receipt]):
     model = ReceiptLine
     extra = 0
-    fields = ("lot", "quantity", "serial_number", "expiry_override_reason")
-    readonly_fields = ("lot", "quantity", "serial_number", "expiry_override_reason")
+    fields = (
+        "lot",
+        "lot_number_as_received",
+        "quantity",
+        "serial_number",
+        "expiry_override_reason",
+    )
+    readonly_fields = fields
 
 
 @admin.register(Receipt)

@@ -485,3 +485,27 @@ def test_the_admin_search_finds_a_lot_however_its_number_is_typed(
 
     assert response.status_code == 200
     assert [lot.lot_number for lot in response.context["cl"].result_list] == ["AB-123"]
+
+
+def test_the_admin_shows_each_receipt_line_as_received_and_the_lot_key(
+    client_for, inventory_admin, supplier, warehouse, package, on_file
+) -> None:
+    lot = on_file("AB-123")
+    again = receive_shipment(
+        supplier=supplier,
+        location=warehouse,
+        received_on=today(),
+        transaction_reference="INV-AGAIN",
+        lines=[
+            ReceiptLineInput(package=package, lot_number="ab 123", expires_on=EXPIRY, quantity=1)
+        ],
+        actor=inventory_admin,
+    )
+    client = client_for(inventory_admin)
+
+    receipt_page = client.get(f"/admin/inventory/receipt/{again.pk}/change/")
+    lot_page = client.get(f"/admin/inventory/lot/{lot.pk}/change/")
+
+    assert receipt_page.status_code == lot_page.status_code == 200
+    assert "ab 123" in receipt_page.content.decode()
+    assert "AB123" in lot_page.content.decode()

@@ -123,14 +123,15 @@ class Collision:
 
 
 def key_collisions(rows: Iterable[LotRow]) -> list[Collision]:
-    """Groups of two or more lots of one package with the same ``lot_key``, by package, key."""
+    """Groups of two or more lots of one package with the same ``lot_key``, by package, key;
+    and lots whose number has no letter or digit at all (an empty key), alone or not."""
     groups: dict[tuple[int, str], list[LotRow]] = defaultdict(list)
     for row in rows:
         groups[(row.package_id, lot_key(row.lot_number))].append(row)
     return [
         Collision(package_id=package_id, key=key, lots=tuple(sorted(lots, key=lambda r: r.pk)))
         for (package_id, key), lots in sorted(groups.items())
-        if len(lots) > 1
+        if len(lots) > 1 or not key
     ]
 
 
@@ -146,7 +147,9 @@ records and recalls point at each row. For each group, an inventory admin and a 
      lines, ledger rows, reservations, lot uses, deliveries and recall to it (a reviewed data
      migration; the ledger is append-only, so this is a database administrator's change),
      then delete the emptied rows.
-  3. Run `manage.py lot_key_collisions` until it lists nothing, then migrate again."""
+  3. A lot listed with no letter or digit has a number no carton carries: correct it from
+     the receipt documents, under the same change control.
+  4. Run `manage.py lot_key_collisions` until it lists nothing, then migrate again."""
 
 
 def collision_report(lot_model: Any, package_model: Any) -> str:
@@ -182,7 +185,8 @@ def describe_collisions(collisions: Iterable[Collision], package_names: dict[int
     lines = []
     for collision in collisions:
         name = package_names.get(collision.package_id, f"package {collision.package_id}")
-        lines.append(f"{name}, key {collision.key}:")
+        key = f"key {collision.key}" if collision.key else "no letter or digit (no key)"
+        lines.append(f"{name}, {key}:")
         lines.extend(
             f"  lot id {row.pk}: {row.lot_number!r}, expires {row.expires_on}, {row.status}"
             for row in collision.lots

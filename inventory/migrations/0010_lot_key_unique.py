@@ -1,4 +1,4 @@
-"""Lot identity keys, step 3 of 3: required, and unique per package.
+"""Lot identity keys, step 3 of 3: required, never empty, and unique per package.
 
 ``inventory_lot_key_unique`` (package, lot_key) replaces ``inventory_lot_unique_per_package``
 (package, lot_number), which it implies: equal numbers have equal keys.
@@ -31,6 +31,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='lot',
             constraint=models.UniqueConstraint(fields=('package', 'lot_key'), name='inventory_lot_key_unique'),
+        ),
+        migrations.AddConstraint(
+            model_name='lot',
+            constraint=models.CheckConstraint(condition=models.Q(('lot_key', ''), _negated=True), name='inventory_lot_key_not_empty'),
         ),
         migrations.AddIndex(
             model_name='lot',

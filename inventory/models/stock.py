@@ -176,6 +176,8 @@ class Lot(TimeStampedModel):
         constraints = [
             # One lot per lot number of a package, however the number was typed or scanned.
             models.UniqueConstraint(fields=["package", "lot_key"], name="inventory_lot_key_unique"),
+            # A number without a letter or digit names no lot (inventory.lot_numbers refuses it).
+            models.CheckConstraint(condition=~Q(lot_key=""), name="inventory_lot_key_not_empty"),
             models.CheckConstraint(
                 condition=Q(status__in=LotStatus.values), name="inventory_lot_status_valid"
             ),

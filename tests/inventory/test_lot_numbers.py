@@ -132,5 +132,12 @@ def test_the_report_lists_each_lot_and_says_how_to_resolve() -> None:
     assert "never merged automatically" in report
 
 
+def test_a_number_without_a_letter_or_digit_is_reported_alone() -> None:
+    collisions = key_collisions([row(1, "AB123"), row(2, "--")])
+
+    assert [(c.key, [r.pk for r in c.lots]) for c in collisions] == [("", [2])]
+    assert "package 1, no letter or digit (no key):" in describe_collisions(collisions, {})
+
+
 def test_no_collision_gives_no_group() -> None:
     assert key_collisions([row(1, "AB123"), row(2, "AB124")]) == []

@@ -231,7 +231,8 @@ def _lot_problems(
                     looks_like.setdefault(other_key, (first_number, f"on {first_name}"))
             problems.extend(_lookalike_problems(index, line, number, list(looks_like.values())))
         first = seen.setdefault((line.package.pk, key), (number, line.expires_on, names[index]))
-        if first[1] != line.expires_on:
+        # A lot on file was compared above; a new one must agree with its first line.
+        if same is None and first[1] != line.expires_on:
             error = LotExpiryMismatchError(
                 f"Lot {number} is on {first[2]} with expiry {first[1]}, not {line.expires_on}: "
                 "check the carton."

@@ -299,3 +299,22 @@ def test_an_impossible_lot_number_is_refused_on_its_field(
     with pytest.raises(InvalidLotNumberError):
         receive(supplier, warehouse, inventory_admin, line(package, "AB\u0421123"))
     assert not Lot.objects.exists()
+
+
+def test_a_lot_on_file_sent_twice_with_another_expiry_is_one_error_per_line(
+    supplier, warehouse, package, inventory_admin
+) -> None:
+    receive(supplier, warehouse, inventory_admin, line(package, "AB123"))
+    later = EXPIRY + datetime.timedelta(days=30)
+
+    problems = receipt_problems(
+        received_on=today(),
+        lines=[
+            line(package, "ab123"),
+            ReceiptLineInput(package=package, lot_number="AB-123", expires_on=later, quantity=1),
+        ],
+        today=today(),
+    )
+
+    assert [(p.line, p.field) for p in problems] == [(1, "expires_on")]
+    assert "on file with expiry 2027-08-31, not 2027-09-30" in problems[0].message

@@ -345,6 +345,17 @@ INVENTORY_FEFO_MARGIN_DAYS = env.int("INVENTORY_FEFO_MARGIN_DAYS", default=7)
 # A reservation's day may be at most this far ahead: 26 weeks, the furthest scheduling
 # generates visits (scheduling.forms.GenerateForm), so every proposed visit can be reserved.
 INVENTORY_RESERVATION_HORIZON_DAYS = env.int("INVENTORY_RESERVATION_HORIZON_DAYS", default=182)
+# A receipt may be dated at most this many days before today (never after it). Shipments are
+# entered when they are checked in; a fortnight covers a late entry after a long weekend or an
+# outage. Older, the stock has sat unrecorded on the shelf and the date is likelier a typo (a
+# wrong year) that would misdate the DSCSA transaction record.
+INVENTORY_RECEIPT_MAX_AGE_DAYS = env.int("INVENTORY_RECEIPT_MAX_AGE_DAYS", default=14)
+# No lot may expire later than this many months after its receipt date: the longest shelf
+# life of any IG product in the domain reference (§1A/§1B) is 36 months at 2-8 °C (Gammagard
+# Liquid, Gamunex-C, Panzyga; Bivigam, Asceniv and Cutaquig after FDA extensions [R1][R6][R16]
+# [R18][R22][R29][R36]), counted from manufacture, which is before receipt. A later date is a
+# misread carton (e.g. a two-digit year); raise it only when a label's shelf life grows.
+INVENTORY_MAX_SHELF_LIFE_MONTHS = env.int("INVENTORY_MAX_SHELF_LIFE_MONTHS", default=36)
 
 # Scheduling
 # Minutes added to the dosing module's infusion time: setting up (line, premedication,

@@ -3,7 +3,7 @@ the services (the lot actions below), and the ledger is read-only."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,6 +21,7 @@ from inventory.access import RECEIVERS, has_inventory_role
 from inventory.csv_import import MAX_ROWS, RowError, parse_shipment_csv
 from inventory.exceptions import InventoryError, SupplierNotAuthorizedError
 from inventory.forms import ShipmentImportForm
+from inventory.lot_numbers import lot_key
 from inventory.models import (
     InventoryAlert,
     Location,
@@ -42,6 +43,32 @@ from inventory.services import (
     record_excursion,
     release_lot_from_quarantine,
 )
+
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class LotNumberSearchMixin(_AdminBase):
+    """The search box finds a lot however its number is typed (``ab-123`` finds ``AB123``).
+
+    Django's search matches each word of the term against ``search_fields``; this adds the
+    rows whose lot key (inventory.lot_numbers) contains the term's key, through
+    ``lot_key_path``.
+    """
+
+    lot_key_path = "lot__lot_key"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = lot_key(search_term)
+        if key:
+            results = results | queryset.filter(**{f"{self.lot_key_path}__contains": key})
+            may_have_duplicates = may_have_duplicates or "__" in self.lot_key_path
+        return results, may_have_duplicates
 
 
 class ReadOnlyAdminMixin:
@@ -131,12 +158,21 @@ class LotActionForm(ActionForm):
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin[Lot]):
+class LotAdmin(LotNumberSearchMixin, admin.ModelAdmin[Lot]):
+    lot_key_path = "lot_key"
     list_display = ["lot_number", "package", "expires_on", "status"]
     list_filter = ["status", "package__product", "expires_on"]
     search_fields = ["lot_number", "package__ndc", "package__product__brand"]
     list_select_related = ["package__product"]
-    readonly_fields = ["package", "lot_number", "expires_on", "status", "status_reason", "uuid"]
+    readonly_fields = [
+        "package",
+        "lot_number",
+        "lot_key",
+        "expires_on",
+        "status",
+        "status_reason",
+        "uuid",
+    ]
     action_form = LotActionForm
     actions = ["quarantine", "release", "recall"]
 
@@ -191,13 +227,21 @@ class LotAdmin(admin.ModelAdmin[Lot]):
 class ReceiptLineInline(ReadOnlyAdminMixin, admin.TabularInline[ReceiptLine, Receipt]):
     model = ReceiptLine
     extra = 0
-    fields = ("lot", "quantity", "serial_number", "expiry_override_reason")
-    readonly_fields = ("lot", "quantity", "serial_number", "expiry_override_reason")
+    fields = (
+        "lot",
+        "lot_number_as_received",
+        "quantity",
+        "serial_number",
+        "expiry_override_reason",
+    )
+    readonly_fields = fields
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Receipt]):
+class ReceiptAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Receipt]):
     """Receipts are read-only; new ones come from the receipts page or a CSV import."""
+
+    lot_key_path = "lines__lot__lot_key"
 
     list_display = ["received_on", "supplier", "transaction_reference", "location", "received_by"]
     list_filter = ["supplier", "location", "received_on"]
@@ -242,7 +286,9 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Receipt]):
         row_errors: list[RowError] = []
         if posted and form.is_valid():
             data = form.cleaned_data
-            parsed = parse_shipment_csv(data["file"], today=timezone.localdate())
+            parsed = parse_shipment_csv(
+                data["file"], today=timezone.localdate(), received_on=data["received_on"]
+            )
             row_errors = parsed.errors
             if parsed.is_valid:
                 try:
@@ -280,7 +326,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Receipt]):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Reservation]):
+class ReservationAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Reservation]):
     list_display = ["needed_on", "lot", "location", "quantity", "status", "reference"]
     list_filter = ["status", "location", "lot__package__product"]
     search_fields = [
@@ -293,7 +339,7 @@ class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Reservation]):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[StockMovement]):
+class StockMovementAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[StockMovement]):
     list_display = [
         "occurred_at",
         "kind",
@@ -317,8 +363,10 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[StockMovement]):
 
 
 @admin.register(TemperatureExcursion)
-class TemperatureExcursionAdmin(admin.ModelAdmin[TemperatureExcursion]):
+class TemperatureExcursionAdmin(LotNumberSearchMixin, admin.ModelAdmin[TemperatureExcursion]):
     """Adding one runs ``record_excursion``, which quarantines the lots it affected."""
+
+    lot_key_path = "quarantined_lots__lot_key"
 
     list_display = ["started_at", "ended_at", "location", "min_c", "max_c", "recorded_by"]
     list_filter = ["location"]
@@ -387,7 +435,9 @@ class ParLevelAdmin(admin.ModelAdmin[ParLevel]):
 
 
 @admin.register(InventoryAlert)
-class InventoryAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[InventoryAlert]):
+class InventoryAlertAdmin(
+    LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[InventoryAlert]
+):
     list_display = ["created_at", "kind", "threshold", "lot", "par_level", "sent_at"]
     list_filter = ["kind", "threshold"]
     search_fields = ["lot__lot_number", "par_level__product__brand", "message"]

@@ -2,8 +2,11 @@
 
 The file is checked as a whole before anything is saved: the admin view passes the lines to
 ``receive_shipment`` (one transaction) only when this module found no error at all, so a
-shipment is never half received. The same rules as the receipts page apply (expired lots
-refused, short-dated lots need an override reason; ``receiving.check_line_expiry``).
+shipment is never half received. The same rules as the receipts page apply, from the same
+function (``inventory.services.receipt_problems``): dates that cannot be, lot numbers a GS1
+label cannot carry, lots on file that are recalled, quarantined or expired (found by their
+lot key, however the number is spelled), look-alikes of lots on file, and short-dated lots
+without an override reason.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
-from inventory.exceptions import InventoryError, LotExpiredError, ShortDatedLotError
-from inventory.models import Lot, Package
+from inventory.exceptions import InventoryError
+from inventory.models import Package
 from inventory.ndc import has_valid_check_digit, validate_ndc
-from inventory.services.receiving import ReceiptLineInput, check_line_expiry
+from inventory.services import ReceiptLineInput, receipt_problems
 
 # A shipment of IG is tens of lines; 1 MB is thousands of rows, far beyond any real one.
 MAX_FILE_BYTES = 1_000_000
@@ -27,10 +30,16 @@ MAX_QUANTITY = 10_000
 
 PACKAGE_COLUMNS = ("ndc", "gtin")
 REQUIRED_COLUMNS = ("lot_number", "expires_on", "quantity")
-OPTIONAL_COLUMNS = ("serial", "override_reason")
+OPTIONAL_COLUMNS = ("serial", "override_reason", "distinct_from_lot")
 KNOWN_COLUMNS = frozenset((*PACKAGE_COLUMNS, *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
-# Field lengths of Lot.lot_number, ReceiptLine.serial_number and the override reason.
-MAX_LENGTHS = {"lot_number": 20, "serial": 20, "override_reason": 500}
+# Field lengths of ReceiptLine.serial_number, the override reason and the look-alike
+# confirmation (the lot number itself is checked by inventory.lot_numbers).
+MAX_LENGTHS = {"serial": 20, "override_reason": 500, "distinct_from_lot": 100}
+# The column that holds each field of a receipt line (receipt_problems names fields).
+COLUMN_OF_FIELD = {
+    "expiry_override_reason": "override_reason",
+    "serial_number": "serial",
+}
 
 FILE = "file"
 
@@ -73,15 +82,18 @@ def read_upload(upload: IO[bytes]) -> tuple[str | None, RowError | None]:
         )
 
 
-def parse_shipment_csv(upload: IO[bytes], *, today: datetime.date) -> ParsedShipment:
+def parse_shipment_csv(
+    upload: IO[bytes], *, today: datetime.date, received_on: datetime.date
+) -> ParsedShipment:
     """Check every row of a shipment CSV and build its receipt lines.
 
     1. Read the file: at most MAX_FILE_BYTES, UTF-8 (a byte-order mark is dropped).
-    2. Check the header: ndc or gtin, lot_number, expires_on, quantity; serial and
-       override_reason optional; no unknown or repeated column. Blank lines are skipped.
-    3. Check each row's cells, its package (by NDC or GTIN, one catalog query) and expiry.
-    4. Check lot numbers against lots on file (one query) and within the file: the same lot
-       must have the same expiry, and a recalled lot cannot be received.
+    2. Check the header: ndc or gtin, lot_number, expires_on, quantity; serial,
+       override_reason and distinct_from_lot optional; no unknown or repeated column. Blank
+       lines are skipped.
+    3. Check each row's cells and its package (by NDC or GTIN, one catalog query).
+    4. Check the rows as a receipt dated ``received_on`` (``receipt_problems``): dates, lot
+       numbers, lots on file (one query) and rows of one lot within the file.
     Every problem is reported; ``lines`` is only meaningful when ``errors`` is empty.
     """
     result = ParsedShipment()
@@ -132,15 +144,39 @@ def parse_shipment_csv(upload: IO[bytes], *, today: datetime.date) -> ParsedShip
             continue
         values = dict.fromkeys(columns, "")
         values.update({name: cell.strip() for name, cell in zip(columns, cells, strict=False)})
-        line, errors = _parse_row(line_number, values, by_ndc, by_gtin, today=today)
+        line, errors = _parse_row(line_number, values, by_ndc, by_gtin)
         result.errors.extend(errors)
         if line is not None:
             numbered.append((line_number, line))
 
-    result.errors.extend(_check_lots(numbered))
+    result.errors.extend(_receipt_errors(numbered, today=today, received_on=received_on))
     result.errors.sort(key=lambda error: error.row)
     result.lines = [line for _, line in numbered]
     return result
+
+
+def _receipt_errors(
+    numbered: list[tuple[int, ReceiptLineInput]],
+    *,
+    today: datetime.date,
+    received_on: datetime.date,
+) -> list[RowError]:
+    problems = receipt_problems(
+        received_on=received_on,
+        lines=[line for _, line in numbered],
+        today=today,
+        line_names=[f"row {row}" for row, _ in numbered],
+    )
+    return [
+        RowError(0, problem.field, problem.message)
+        if problem.line is None
+        else RowError(
+            numbered[problem.line][0],
+            COLUMN_OF_FIELD.get(problem.field, problem.field),
+            problem.message,
+        )
+        for problem in problems
+    ]
 
 
 def _non_blank(reader: Iterable[list[str]]) -> Iterable[list[str]]:
@@ -233,8 +269,6 @@ def _parse_row(
     values: dict[str, str],
     by_ndc: dict[str, Package],
     by_gtin: dict[str, Package],
-    *,
-    today: datetime.date,
 ) -> tuple[ReceiptLineInput | None, list[RowError]]:
     package, errors = _find_package(row, values, by_ndc, by_gtin)
 
@@ -283,51 +317,6 @@ def _parse_row(
         quantity=quantity,
         serial_number=values.get("serial", ""),
         expiry_override_reason=values.get("override_reason", ""),
+        distinct_from_lot=values.get("distinct_from_lot", ""),
     )
-    try:
-        check_line_expiry(line, today=today)
-    except LotExpiredError as error:
-        return None, [RowError(row, "expires_on", str(error))]
-    except ShortDatedLotError as error:
-        return None, [RowError(row, "override_reason", str(error))]
     return line, []
-
-
-def _check_lots(numbered: list[tuple[int, ReceiptLineInput]]) -> list[RowError]:
-    """Same lot, same expiry (in the file and on file); no more stock of a recalled lot."""
-    errors = []
-    keys = {(line.package.pk, line.lot_number) for _, line in numbered}
-    on_file = {
-        (lot.package_id, lot.lot_number): lot
-        for lot in Lot.objects.filter(
-            package_id__in={package_id for package_id, _ in keys},
-            lot_number__in={lot_number for _, lot_number in keys},
-        )
-    }
-    seen: dict[tuple[int, str], tuple[int, datetime.date]] = {}
-    for row, line in numbered:
-        key = (line.package.pk, line.lot_number)
-        lot = on_file.get(key)
-        if lot is not None and lot.expires_on != line.expires_on:
-            errors.append(
-                RowError(
-                    row,
-                    "expires_on",
-                    f"Lot {line.lot_number} of {line.package} is on file with expiry "
-                    f"{lot.expires_on}, not {line.expires_on}: check the carton.",
-                )
-            )
-        elif lot is not None and lot.status == Lot.Status.RECALLED:
-            errors.append(
-                RowError(row, "lot_number", f"Lot {line.lot_number} of {line.package} is recalled.")
-            )
-        first = seen.setdefault(key, (row, line.expires_on))
-        if first[1] != line.expires_on:
-            errors.append(
-                RowError(
-                    row,
-                    "expires_on",
-                    f"Lot {line.lot_number} is on row {first[0]} with expiry {first[1]}.",
-                )
-            )
-    return errors

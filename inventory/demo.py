@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from inventory.lot_numbers import lot_key
 from inventory.models import Location, Lot, Package, Supplier
 from inventory.services import ReceiptLineInput, quarantine_lot, receive_shipment
 
@@ -57,12 +58,13 @@ def seed_demo_inventory() -> None:
             "verification_expires_on": today + datetime.timedelta(days=335),
         },
     )
+    # By lot key, the identity every lookup of a lot by its number uses (inventory.lot_numbers).
     existing = set(
-        Lot.objects.filter(lot_number__startswith="DEMO-").values_list("lot_number", flat=True)
+        Lot.objects.filter(lot_key__startswith=lot_key("DEMO-")).values_list("lot_key", flat=True)
     )
     lines = []
     for slug, grams, lot_number, days, quantity in DEMO_LOTS:
-        if lot_number in existing:
+        if lot_key(lot_number) in existing:
             continue
         package = Package.objects.filter(
             product__slug=slug, grams_per_container=Decimal(grams)
@@ -87,6 +89,7 @@ def seed_demo_inventory() -> None:
             lines=lines,
             actor=actor,
         )
-    lot = Lot.objects.filter(lot_number=QUARANTINED_DEMO_LOT, status=Lot.Status.AVAILABLE).first()
-    if lot is not None and QUARANTINED_DEMO_LOT not in existing:
+    quarantined_key = lot_key(QUARANTINED_DEMO_LOT)
+    lot = Lot.objects.filter(lot_key=quarantined_key, status=Lot.Status.AVAILABLE).first()
+    if lot is not None and quarantined_key not in existing:
         quarantine_lot(lot=lot, reason="Demo: carton damaged in transit", actor=actor)

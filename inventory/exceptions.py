@@ -77,3 +77,15 @@ class StockInputError(InventoryError):
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidLotNumberError(InventoryError, ValueError):
+    """Not a lot number a GS1 label can carry (inventory.lot_numbers)."""
+
+
+class LotLooksLikeAnotherError(InventoryError):
+    """The lot number looks like another lot of the package: a person must compare the carton."""
+
+
+class ImplausibleDateError(InventoryError):
+    """A receipt or expiry date outside what can be true (in the future, long ago, too far out)."""

@@ -4,6 +4,7 @@ Every service that reads a balance and then writes a movement holds the lock of 
 touches, taken here by ascending primary key, for the whole transaction. On PostgreSQL
 (READ COMMITTED) each later statement sees what the previous holder committed, so a
 balance read after the lock is current. SQLite serializes writers and ignores the lock.
+Receiving also locks the packages it receives, always before their lots (parent, then child).
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from inventory.models import Lot
+from inventory.models import Lot, Package
+
+
+def packages_for_update(package_ids: Iterable[int]) -> None:
+    """Lock the packages (by ascending pk), before any lot: receiving holds them while it
+    checks the lot numbers of a package and creates lots. Call inside ``atomic``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("packages_for_update must be called inside transaction.atomic().")
+    ids = sorted(set(package_ids))
+    list(Package.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 def lots_for_update(lot_ids: Iterable[int]) -> dict[int, Lot]:

@@ -16,7 +16,7 @@ from accounts.permissions import staff_required
 from inventory.access import RECEIVERS, has_inventory_role
 from inventory.dashboard import COVER_CAP_WEEKS, COVER_HISTORY_WEEKS, cover_chart, weeks_of_cover
 from inventory.exceptions import InventoryError, SupplierNotAuthorizedError
-from inventory.forms import ReceiptForm, ReceiptLineFormSet, receipt_lines
+from inventory.forms import ReceiptForm, ReceiptLineFormSet, check_receipt
 from inventory.selectors import blocked_lots, lots_expiring_within, stock_by_product_and_location
 from inventory.services import receive_shipment
 from inventory.services.alerts import REORDER_HORIZON_DAYS, par_shortfalls
@@ -60,18 +60,19 @@ def receipt_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = ReceiptForm(data, initial={"received_on": timezone.localdate()})
     lines = ReceiptLineFormSet(data, prefix="lines")
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    checked = check_receipt(form, lines) if request.method == "POST" else None
+    if checked is not None:
         try:
             # One transaction: a refused line leaves nothing of the receipt behind.
             receipt = receive_shipment(
-                **form.cleaned_data, lines=receipt_lines(lines), actor=cast(User, request.user)
+                **form.cleaned_data, lines=checked, actor=cast(User, request.user)
             )
         except SupplierNotAuthorizedError as error:
             form.add_error("supplier", str(error))
         except InventoryError as error:
             form.add_error(None, str(error))
         else:
-            count = sum(line.quantity for line in receipt_lines(lines))
+            count = sum(line.quantity for line in checked)
             messages.success(
                 request,
                 f"Received {count} containers from {receipt.supplier} "

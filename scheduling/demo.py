@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from inventory.lot_numbers import lot_key
 from inventory.models import Lot, Supplier
 from inventory.services import ReceiptLineInput, receive_shipment
 from patients.models import Patient
@@ -118,7 +119,7 @@ def _stock_demo_plan(plan: TherapyPlan, visits: list[Visit], actor: User) -> Non
         )
         for package, count in containers.items()
         if not Lot.objects.filter(
-            package=package, lot_number=f"DEMO-SCHED-{package.grams_per_container:g}G"
+            package=package, lot_key=lot_key(f"DEMO-SCHED-{package.grams_per_container:g}G")
         ).exists()
     ]
     if lines:

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 # django-filter ships no type hints (no stubs package is installed).
 from django_filters import rest_framework as filters
 
+from inventory.lot_numbers import lot_key
 from inventory.models import Lot, Package, StockMovement
 
 DjangoFilterBackend = filters.DjangoFilterBackend
@@ -29,10 +30,21 @@ class LotFilter(filters.FilterSet):  # type: ignore[misc]
     location = filters.UUIDFilter(
         method="filter_location", help_text="Only lots with containers on hand there."
     )
+    lot_number = filters.CharFilter(
+        method="filter_lot_number",
+        max_length=40,
+        help_text="The lot with this number, however typed (case, blanks and separators "
+        "are ignored: inventory.lot_numbers).",
+    )
 
     class Meta:
         model = Lot
-        fields = ["product", "package", "status", "location"]
+        fields = ["product", "package", "status", "location", "lot_number"]
+
+    def filter_lot_number(self, queryset: QuerySet[Lot], name: str, value: str) -> QuerySet[Lot]:
+        key = lot_key(value)
+        # A value with no letter or digit names no lot (not every lot).
+        return queryset.filter(lot_key=key) if key else queryset.none()
 
     def filter_location(self, queryset: QuerySet[Lot], name: str, value: Any) -> QuerySet[Lot]:
         # Exists, not a join: a join over the ledger would repeat each lot per movement.

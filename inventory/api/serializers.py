@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,6 +23,7 @@ from inventory.models import (
     StockMovement,
     Supplier,
 )
+from inventory.services.receipt_checks import receipt_date_problem
 
 # One shipment's lines; more is a data-entry error (or an attempt to tie up the server).
 MAX_LINES = 200
@@ -161,6 +164,7 @@ class ReceiptLineOutputSerializer(serializers.ModelSerializer[ReceiptLine]):
             "expires_on",
             "package",
             "quantity",
+            "lot_number_as_received",
             "serial_number",
             "expiry_override_reason",
         ]
@@ -200,6 +204,13 @@ class ReceiptLineInputSerializer(serializers.Serializer[dict[str, Any]]):
     serial_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
     scan = serializers.CharField(max_length=200, required=False, allow_blank=True)
     expiry_override_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    distinct_from_lot = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Only when a 400 says the lot number looks like a lot on file: after "
+        "comparing the carton, that lot's number, to confirm the carton shows a different lot.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("scan"):
@@ -222,6 +233,12 @@ class ReceiptInputSerializer(serializers.Serializer[dict[str, Any]]):
     received_on = serializers.DateField()
     transaction_reference = serializers.CharField(max_length=100)
     lines = ReceiptLineInputSerializer(many=True, allow_empty=False)
+
+    def validate_received_on(self, received_on: datetime.date) -> datetime.date:
+        problem = receipt_date_problem(received_on, today=timezone.localdate())
+        if problem:
+            raise serializers.ValidationError(problem)
+        return received_on
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(lines) > MAX_LINES:

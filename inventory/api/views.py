@@ -5,6 +5,7 @@ Reads are scoped by role (inventory.access); receipts go through ``receive_shipm
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -72,10 +73,10 @@ from inventory.services import (
     dispense_reservation,
     line_from_scan,
     recall_lot,
+    receipt_problems,
     receive_shipment,
     reserve_stock,
 )
-from inventory.services.receiving import check_line_expiry
 from inventory.services.visit_rules import NO_SUCH_VISIT
 from inventory.visits import visit_facts
 from patients.access import visible_patients
@@ -247,7 +248,7 @@ class ReceiptViewSet(
         serializer = ReceiptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        lines = _line_inputs(data["lines"])
+        lines = _line_inputs(data["lines"], received_on=data["received_on"])
         try:
             with transaction.atomic():
                 receipt = _receive(data, lines, user)
@@ -276,15 +277,23 @@ class ReceiptViewSet(
         return self.get_queryset().get(pk=receipt.pk)
 
 
-def _line_inputs(lines: list[dict[str, Any]]) -> list[ReceiptLineInput]:
-    """Build the service's lines; scan and expiry problems are reported per line."""
+# A scanned line has no lot number or expiry of its own: those errors are the scan's.
+SCANNED_FIELDS = frozenset({"lot_number", "expires_on", "serial_number"})
+
+
+def _line_inputs(
+    lines: list[dict[str, Any]], *, received_on: datetime.date
+) -> list[ReceiptLineInput]:
+    """Build the service's lines and check them as a receipt (``receipt_problems``); every
+    problem is reported on its line and field, as a 400."""
     today = timezone.localdate()
     inputs: list[ReceiptLineInput] = []
+    indexes: list[int] = []
     # Keyed by line index as a string, the shape DRF gives nested list errors.
     errors: dict[str, dict[str, list[str]]] = {}
     for index, line in enumerate(lines):
         reason = line.get("expiry_override_reason", "")
-        error: dict[str, list[str]] = {}
+        distinct = line.get("distinct_from_lot", "")
         try:
             if line.get("scan"):
                 item = line_from_scan(
@@ -292,27 +301,31 @@ def _line_inputs(lines: list[dict[str, Any]]) -> list[ReceiptLineInput]:
                     scan=line["scan"],
                     quantity=line["quantity"],
                     expiry_override_reason=reason,
+                    distinct_from_lot=distinct,
                 )
             else:
                 item = ReceiptLineInput(
                     package=line["package"],
-                    lot_number=line["lot_number"].strip(),
+                    lot_number=line["lot_number"],
                     expires_on=line["expires_on"],
                     quantity=line["quantity"],
                     serial_number=line.get("serial_number", ""),
                     expiry_override_reason=reason,
+                    distinct_from_lot=distinct,
                 )
         except (GS1ParseError, GTINMismatchError) as problem:
-            error["scan"] = [str(problem)]
+            errors[str(index)] = {"scan": [str(problem)]}
         else:
-            try:
-                check_line_expiry(item, today=today)
-            except InventoryError as problem:
-                field = "scan" if line.get("scan") else "expires_on"
-                error[field] = [str(problem)]
             inputs.append(item)
-        if error:
-            errors[str(index)] = error
+            indexes.append(index)
+    for found in receipt_problems(received_on=received_on, lines=inputs, today=today):
+        if found.line is None:
+            raise ValidationError({found.field: [found.message]})
+        index = indexes[found.line]
+        field = found.field
+        if lines[index].get("scan") and field in SCANNED_FIELDS:
+            field = "scan"
+        errors.setdefault(str(index), {}).setdefault(field, []).append(found.message)
     if errors:
         raise ValidationError({"lines": errors})
     return inputs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -13,6 +13,7 @@ from django.db.models import F, Q
 
 from common.models import TimeStampedModel
 from inventory.exceptions import InvalidLotTransitionError
+from inventory.lot_numbers import lookalike_key, lot_key
 from inventory.models.catalog import Manufacturer, Package
 
 us_state_validator = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter state code, e.g. MD.")
@@ -156,7 +157,14 @@ class Lot(TimeStampedModel):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="lots")
+    # As printed on the carton when the lot was first received (for display and the trace).
     lot_number = models.CharField(max_length=20)
+    # Identity of the number (inventory.lot_numbers): case, blanks and separators folded.
+    # Derived from lot_number in save(); every lookup of a lot by its number uses it.
+    lot_key = models.CharField(max_length=20, editable=False)
+    # lot_key with look-alike characters folded: only to refuse a receipt that looks like
+    # another lot of the package, never to find or merge lots.
+    lookalike_key = models.CharField(max_length=20, editable=False)
     expires_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status, default=Status.AVAILABLE)
     status_reason = models.TextField(blank=True)
@@ -166,9 +174,10 @@ class Lot(TimeStampedModel):
     class Meta:
         ordering = ["expires_on", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["package", "lot_number"], name="inventory_lot_unique_per_package"
-            ),
+            # One lot per lot number of a package, however the number was typed or scanned.
+            models.UniqueConstraint(fields=["package", "lot_key"], name="inventory_lot_key_unique"),
+            # A number without a letter or digit names no lot (inventory.lot_numbers refuses it).
+            models.CheckConstraint(condition=~Q(lot_key=""), name="inventory_lot_key_not_empty"),
             models.CheckConstraint(
                 condition=Q(status__in=LotStatus.values), name="inventory_lot_status_valid"
             ),
@@ -176,10 +185,21 @@ class Lot(TimeStampedModel):
         indexes = [
             # FEFO candidates: reserve_stock reads available lots of a package by expiry.
             models.Index(fields=["package", "status", "expires_on"], name="inventory_lot_fefo"),
+            # Receiving looks up the lots of a package that look like the one received.
+            models.Index(fields=["package", "lookalike_key"], name="inventory_lot_lookalike"),
         ]
 
     def __str__(self) -> str:
         return f"{self.package} lot {self.lot_number} (exp. {self.expires_on})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The keys follow the number: computed here, so no path can store a lot without them.
+        self.lot_key = lot_key(self.lot_number)
+        self.lookalike_key = lookalike_key(self.lot_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "lot_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "lot_key", "lookalike_key"}
+        super().save(*args, **kwargs)
 
     def is_expired_on(self, day: datetime.date) -> bool:
         return self.expires_on < day
@@ -222,6 +242,9 @@ class ReceiptLine(TimeStampedModel):
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="lines")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="receipt_lines")
     quantity = models.PositiveIntegerField(help_text="Containers received.")
+    # The lot number as this shipment's carton or document gave it (DSCSA transaction
+    # information); the lot keeps the spelling it was first received with.
+    lot_number_as_received = models.CharField(max_length=20, blank=True)
     serial_number = models.CharField(max_length=20, blank=True, help_text="GS1 AI (21).")
     expiry_override_reason = models.TextField(
         blank=True, help_text="Why a short-dated lot was accepted."

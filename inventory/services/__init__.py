@@ -6,6 +6,7 @@ from inventory.services.cold_chain import record_excursion
 from inventory.services.lot_status import quarantine_lot, release_lot_from_quarantine
 from inventory.services.movements import adjust_stock, return_stock, transfer_stock, waste_stock
 from inventory.services.recalls import recall_lot
+from inventory.services.receipt_checks import ReceiptProblem, receipt_problems
 from inventory.services.receiving import ReceiptLineInput, line_from_scan, receive_shipment
 from inventory.services.reservations import (
     dispense_reservation,
@@ -17,12 +18,14 @@ from inventory.services.reservations import (
 
 __all__ = [
     "ReceiptLineInput",
+    "ReceiptProblem",
     "adjust_stock",
     "dispense_reservation",
     "dispense_stock",
     "line_from_scan",
     "quarantine_lot",
     "recall_lot",
+    "receipt_problems",
     "receive_shipment",
     "record_excursion",
     "release_lot_from_quarantine",

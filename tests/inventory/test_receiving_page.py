@@ -141,7 +141,8 @@ def test_a_short_dated_line_needs_a_reason(
         ),
     )
 
-    assert "give a reason" in refused.context["lines"].forms[0].errors["expires_on"][0]
+    # on the field that fixes it, as in the CSV import
+    assert "give a reason" in refused.context["lines"].forms[0].errors["expiry_override_reason"][0]
     assert accepted.status_code == 302
     assert Receipt.objects.get().lines.get().expiry_override_reason == "Needed for a GBS patient"
 

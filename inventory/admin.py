@@ -325,8 +325,35 @@ class ReceiptAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Re
         return TemplateResponse(request, "admin/inventory/receipt/import_csv.html", context)
 
 
+class PatientReferenceMixin:
+    """Show the patient a stock row is for as an opaque reference, never as a person.
+
+    Issue 13 item 4: the reservation and ledger pages displayed ``str(patient)`` (name and
+    MRN) to inventory admins. Their duties (product.md: catalog, receipts, stock, FEFO
+    reservations, quarantines, recalls) need to know that a row belongs to a patient and
+    to tell two patients apart, not who they are (minimum necessary, 45 CFR 164.502(b)).
+    The reference is the patient's uuid, the same one the stock API returns; the recall
+    trace (inventory.recalls, audited) is where a recall turns it into names. Everyone who
+    opens these admin pages, superusers too, gets the reference only, so these pages show
+    no patient data and need no audit entry. ``patient`` is in no search field or filter,
+    and the admin refuses lookups through it (``lookup_allowed``): a name or an MRN finds
+    nothing here.
+    """
+
+    @admin.display(description="patient (reference)")
+    def patient_reference(self, obj: Reservation | StockMovement) -> str:
+        return str(obj.patient.uuid) if obj.patient_id and obj.patient else "—"
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if lookup.split("__")[0] == "patient":
+            return False
+        return bool(super().lookup_allowed(lookup, value, request))  # type: ignore[misc]
+
+
 @admin.register(Reservation)
-class ReservationAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Reservation]):
+class ReservationAdmin(
+    LotNumberSearchMixin, PatientReferenceMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Reservation]
+):
     list_display = ["needed_on", "lot", "location", "quantity", "status", "reference"]
     list_filter = ["status", "location", "lot__package__product"]
     search_fields = [
@@ -336,10 +363,33 @@ class ReservationAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "reference",
     ]
     list_select_related = ["lot__package__product", "location"]
+    fields = readonly_fields = (
+        "uuid",
+        "lot",
+        "location",
+        "quantity",
+        "needed_on",
+        "status",
+        "reference",
+        "patient_reference",
+        "visit_uuid",
+        "released_by_recall",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reservation]:
+        return super().get_queryset(request).select_related("patient")
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[StockMovement]):
+class StockMovementAdmin(
+    LotNumberSearchMixin,
+    PatientReferenceMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin[StockMovement],
+):
     list_display = [
         "occurred_at",
         "kind",
@@ -360,6 +410,26 @@ class StockMovementAdmin(LotNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAd
     ]
     list_select_related = ["lot__package__product", "location", "actor"]
     date_hierarchy = "occurred_at"
+    fields = readonly_fields = (
+        "uuid",
+        "occurred_at",
+        "kind",
+        "lot",
+        "location",
+        "quantity",
+        "on_hand_delta",
+        "reserved_delta",
+        "actor",
+        "reason",
+        "reference",
+        "patient_reference",
+        "visit_uuid",
+        "receipt_line",
+        "reservation",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StockMovement]:
+        return super().get_queryset(request).select_related("patient")
 
 
 @admin.register(TemperatureExcursion)

@@ -1,7 +1,8 @@
 """Admin for therapy reference data: indications, label status, rate protocols.
 
 Plans are worked on /staff/plans/ through the audited, four-eyes services; the admin shows
-them read-only.
+them read-only, to superusers only (a plan names its patient), each read audited per
+patient (accounts.admin_audit).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin_audit import PatientDataAdmin
 from therapies.models import (
     Indication,
     PlanVerification,
@@ -57,7 +59,7 @@ class ReadOnly:
 
 
 @admin.register(TherapyPlan)
-class TherapyPlanAdmin(ReadOnly, admin.ModelAdmin[TherapyPlan]):
+class TherapyPlanAdmin(ReadOnly, PatientDataAdmin, admin.ModelAdmin[TherapyPlan]):
     list_display = ["patient", "indication", "product", "dose_g_per_kg", "status", "created_at"]
     list_filter = ["status", "indication", "product"]
     search_fields = ["patient__mrn"]
@@ -65,6 +67,7 @@ class TherapyPlanAdmin(ReadOnly, admin.ModelAdmin[TherapyPlan]):
 
 
 @admin.register(PlanVerification)
-class PlanVerificationAdmin(ReadOnly, admin.ModelAdmin[PlanVerification]):
+class PlanVerificationAdmin(ReadOnly, PatientDataAdmin, admin.ModelAdmin[PlanVerification]):
+    patient_uuid_path = "plan__patient__uuid"
     list_display = ["plan", "pharmacist", "verified_at", "plan_version"]
     list_select_related = ["plan__patient", "plan__indication", "plan__product", "pharmacist"]

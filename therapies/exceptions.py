@@ -21,6 +21,10 @@ class PlanError(Exception):
     """A therapy-plan action that is not allowed; the message says why."""
 
 
+class PlanPermissionError(PlanError):
+    """The person's role does not do this to a plan (authoring or verifying)."""
+
+
 class FourEyesError(PlanError):
     """The person who entered a plan cannot verify it."""
 

@@ -60,6 +60,14 @@ class VerifyForm(VersionForm):
     )
 
 
+class RejectForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Why it goes back (for its author)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class StatusForm(VersionForm):
     status = forms.ChoiceField(
         choices=[

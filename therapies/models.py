@@ -329,3 +329,37 @@ class PlanVerification(models.Model):
         if not self._state.adding:
             raise ValidationError("A verification record is never changed.")
         super().save(*args, **kwargs)
+
+
+class PlanRejection(models.Model):
+    """A pharmacist sent a plan pending verification back to its author, saying why.
+
+    The other outcome of verification (issue 13 item 10): the plan returns to draft, the
+    coordinator corrects and resubmits it. Kept apart from PlanVerification, whose latest
+    row is the dose the visits use (scheduling.services, scheduling.nurse_day).
+    """
+
+    plan = models.ForeignKey(TherapyPlan, on_delete=models.PROTECT, related_name="rejections")
+    pharmacist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    rejected_at = models.DateTimeField(default=timezone.now)
+    # The version the pharmacist reviewed: the author sees which version the reason is about.
+    plan_version = models.PositiveIntegerField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-rejected_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="therapies_planrejection_reason_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return of plan {self.plan_id} v{self.plan_version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValidationError("A rejection record is never changed.")
+        super().save(*args, **kwargs)

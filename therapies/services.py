@@ -5,16 +5,48 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import log_action
-from accounts.models import User
-from therapies.exceptions import FourEyesError, PlanError, StalePlanError
-from therapies.models import PlanVerification, TherapyPlan
+from accounts.models import AuditLogEntry, User
+from therapies.exceptions import FourEyesError, PlanError, PlanPermissionError, StalePlanError
+from therapies.models import PlanRejection, PlanVerification, TherapyPlan
 from therapies.review import review_plan
 
 Status = TherapyPlan.Status
+
+# Authoring a plan (issue 13 item 10): entering it, changing it, or sending it for
+# verification. The pharmacist's side is verify_therapyplan; accounts.roles keeps the two
+# apart, and the services check them again so that no path (page, API, demo, shell) lets
+# one person do both.
+AUTHOR_PERMISSION = "therapies.change_therapyplan"
+ENTRY_PERMISSION = "therapies.add_therapyplan"
+VERIFY_PERMISSION = "therapies.verify_therapyplan"
+
+
+def _require(actor: User, permission: str, message: str) -> None:
+    if not actor.has_perm(permission):
+        raise PlanPermissionError(message)
+
+
+def is_plan_author(plan: TherapyPlan, user: User) -> bool:
+    """True if ``user`` entered, changed or submitted ``plan`` (four eyes).
+
+    ``entered_by`` names only who typed the plan first; the append-only audit log names
+    everyone who changed it or sent it for verification since, and each of them is an
+    author of what the pharmacist is asked to verify.
+    """
+    if plan.entered_by_id == user.pk:
+        return True
+    entries = AuditLogEntry.objects.filter(
+        object_type=TherapyPlan._meta.label_lower, object_id=str(plan.pk), actor=user
+    )
+    return entries.filter(
+        Q(action__in=["therapies.plan.created", "therapies.plan.changed"])
+        | Q(action="therapies.plan.status_changed", data__status=Status.PENDING_VERIFICATION)
+    ).exists()
 
 
 def _log(
@@ -37,7 +69,8 @@ def _locked(plan: TherapyPlan, expected_version: int | None) -> TherapyPlan:
 
 @transaction.atomic
 def create_plan(*, actor: User, request: HttpRequest | None = None, **fields: Any) -> TherapyPlan:
-    """Enter a plan as a draft."""
+    """Enter a plan as a draft (coordinators: therapies.add_therapyplan)."""
+    _require(actor, ENTRY_PERMISSION, "Only a coordinator can enter a therapy plan.")
     plan = TherapyPlan(entered_by=actor, status=Status.DRAFT, **fields)
     plan.full_clean()
     plan.save()
@@ -55,6 +88,7 @@ def change_plan(
     **changes: Any,
 ) -> TherapyPlan:
     """Change a plan. A clinical change to a verified plan sends it back to verification."""
+    _require(actor, AUTHOR_PERMISSION, "Only a coordinator can change a therapy plan.")
     locked = _locked(plan, expected_version)
     if locked.status in {Status.COMPLETED, Status.DISCONTINUED}:
         raise PlanError(f"A {locked.get_status_display().lower()} plan cannot be changed.")
@@ -103,6 +137,7 @@ def submit_plan(
     *, plan: TherapyPlan, actor: User, expected_version: int, request: HttpRequest | None = None
 ) -> TherapyPlan:
     """Send a draft to the pharmacists' verification queue."""
+    _require(actor, AUTHOR_PERMISSION, "Only a coordinator can send a plan for verification.")
     return _transition(_locked(plan, expected_version), Status.PENDING_VERIFICATION, actor, request)
 
 
@@ -120,11 +155,10 @@ def verify_plan(
     Records the calculation and the flags exactly as reviewed. Refused while a blocking flag
     stands (no recent weight, a dose that cannot be computed).
     """
+    _require(pharmacist, VERIFY_PERMISSION, "Only a pharmacist can verify a therapy plan.")
     locked = _locked(plan, expected_version)
-    if not pharmacist.has_perm("therapies.verify_therapyplan"):
-        raise PlanError("Only a pharmacist can verify a therapy plan.")
-    if locked.entered_by_id == pharmacist.pk:
-        raise FourEyesError("You entered this plan; another pharmacist must verify it.")
+    if is_plan_author(locked, pharmacist):
+        raise FourEyesError("You entered or changed this plan; another pharmacist must verify it.")
     if locked.status != Status.PENDING_VERIFICATION:
         raise PlanError("Only a plan pending verification can be verified.")
     review = review_plan(locked, on=max(locked.start_date, timezone.localdate()))
@@ -157,6 +191,38 @@ def set_plan_status(
     request: HttpRequest | None = None,
 ) -> TherapyPlan:
     """Activate, hold, complete or discontinue a plan (verification has its own service)."""
+    _require(actor, AUTHOR_PERMISSION, "Only a coordinator can change a plan's status.")
     if status in {Status.VERIFIED, Status.PENDING_VERIFICATION}:
         raise PlanError("Use verification or submission for that status.")
     return _transition(_locked(plan, expected_version), status, actor, request)
+
+
+@transaction.atomic
+def reject_plan(
+    *,
+    plan: TherapyPlan,
+    pharmacist: User,
+    expected_version: int,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> PlanRejection:
+    """Send a plan pending verification back to draft, with the reason for its author.
+
+    The other outcome of a pharmacist's review: the same four-eyes rule as verify_plan
+    (an author does not review their own plan), and a reason is required, since the
+    coordinator must know what to correct.
+    """
+    _require(pharmacist, VERIFY_PERMISSION, "Only a pharmacist can return a therapy plan.")
+    reason = reason.strip()
+    if not reason:
+        raise PlanError("Say why the plan goes back, so that its author can correct it.")
+    locked = _locked(plan, expected_version)
+    if is_plan_author(locked, pharmacist):
+        raise FourEyesError("You entered or changed this plan; another pharmacist must review it.")
+    if locked.status != Status.PENDING_VERIFICATION:
+        raise PlanError("Only a plan pending verification can be returned.")
+    rejection = PlanRejection.objects.create(
+        plan=locked, pharmacist=pharmacist, plan_version=locked.version, reason=reason
+    )
+    _transition(locked, Status.DRAFT, pharmacist, request, rejected=True)
+    return rejection

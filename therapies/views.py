@@ -13,10 +13,17 @@ from accounts.audit import log_action, log_action_per_patient
 from accounts.permissions import signed_in_user, staff_required
 from patients.access import access_patient, visible_patients
 from therapies.exceptions import PlanError
-from therapies.forms import PlanForm, StatusForm, VerifyForm, VersionForm
+from therapies.forms import PlanForm, RejectForm, StatusForm, VerifyForm, VersionForm
 from therapies.models import TherapyPlan
 from therapies.review import review_plan
-from therapies.services import create_plan, set_plan_status, submit_plan, verify_plan
+from therapies.services import (
+    create_plan,
+    is_plan_author,
+    reject_plan,
+    set_plan_status,
+    submit_plan,
+    verify_plan,
+)
 
 QUEUE_LIMIT = 100
 
@@ -59,6 +66,7 @@ def plan_detail(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
     plan = _access_plan(request, plan_uuid, "therapies.plan.viewed")
     review = review_plan(plan, on=max(plan.start_date, timezone.localdate()))
     user = signed_in_user(request)
+    is_author = is_plan_author(plan, user)
     return render(
         request,
         "therapies/plan_detail.html",
@@ -69,10 +77,17 @@ def plan_detail(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
             "can_verify": (
                 plan.status == TherapyPlan.Status.PENDING_VERIFICATION
                 and user.has_perm("therapies.verify_therapyplan")
-                and plan.entered_by_id != user.pk
+                and not is_author
             ),
-            "is_author": plan.entered_by_id == user.pk,
+            "is_author": is_author,
             "verify_form": VerifyForm(initial={"version": plan.version}),
+            "reject_form": RejectForm(initial={"version": plan.version}),
+            # Why a pharmacist sent it back, for the author correcting a draft.
+            "rejection": (
+                plan.rejections.select_related("pharmacist").first()
+                if plan.status == TherapyPlan.Status.DRAFT
+                else None
+            ),
             "version_form": VersionForm(initial={"version": plan.version}),
             "status_form": StatusForm(initial={"version": plan.version}),
             "verifications": plan.verifications.select_related("pharmacist")[:5],
@@ -85,7 +100,12 @@ def _act(
 ) -> HttpResponse:
     plan = _access_plan(request, plan_uuid, "therapies.plan.action_opened")
     if not form.is_valid():
-        messages.error(request, "The form was incomplete; reload the plan and try again.")
+        messages.error(
+            request,
+            "Say why the plan goes back, so that its author can correct it."
+            if "reason" in form.errors
+            else "The form was incomplete; reload the plan and try again.",
+        )
         return redirect("therapies:plan", plan_uuid=plan.uuid)
     version = form.cleaned_data["version"]
     actor = signed_in_user(request)
@@ -99,6 +119,10 @@ def _act(
             verify_plan(plan=plan, pharmacist=actor, expected_version=version,
                         note=form.cleaned_data.get("note", ""), request=request)  # fmt: skip
             messages.success(request, "Verified.")
+        elif action == "reject":
+            reject_plan(plan=plan, pharmacist=actor, expected_version=version,
+                        reason=form.cleaned_data["reason"], request=request)  # fmt: skip
+            messages.success(request, "Sent back to its author as a draft.")
         else:
             set_plan_status(plan=plan, status=form.cleaned_data["status"], actor=actor,
                             expected_version=version, request=request)  # fmt: skip
@@ -120,6 +144,13 @@ def plan_submit(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
 @require_POST
 def plan_verify(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
     return _act(request, plan_uuid, VerifyForm(request.POST), "verify")
+
+
+@staff_required
+@permission_required("therapies.verify_therapyplan", raise_exception=True)
+@require_POST
+def plan_reject(request: HttpRequest, plan_uuid: uuid.UUID) -> HttpResponse:
+    return _act(request, plan_uuid, RejectForm(request.POST), "reject")
 
 
 @staff_required

@@ -99,8 +99,9 @@ MATRIX: dict[str, str] = {
     # Staff pages for therapy plans and verification
     "therapies:plan": "login 403   403   404   ok    ok    ok    403",
     "therapies:plan-create": "login 403   403   403   403   ok    403   403",
-    "therapies:plan-status": "login 403   403   403   403   405   405   403",
-    "therapies:plan-submit": "login 403   403   403   403   405   405   403",
+    "therapies:plan-reject": "login 403   403   403   403   403   405   403",
+    "therapies:plan-status": "login 403   403   403   403   405   403   403",
+    "therapies:plan-submit": "login 403   403   403   403   405   403   403",
     "therapies:plan-verify": "login 403   403   403   403   403   405   403",
     "therapies:verification-queue": "login 403   403   403   403   403   ok    403",
     # Staff pages for scheduling, visits, visit documentation, deliveries
@@ -168,6 +169,7 @@ MATRIX: dict[str, str] = {
     "v1:site-list": "403   403   403   ok    ok    ok    403   403",
     "v1:therapy-plan-detail": "403   403   403   404   ok    ok    ok    403",
     "v1:therapy-plan-list": "403   403   403   ok    ok    ok    ok    403",
+    "v1:therapy-plan-reject": "403   403   403   405   405   405   405   405",
     "v1:therapy-plan-verify": "403   403   403   405   405   405   405   405",
     "v1:visit-cancel": "403   403   403   405   405   405   403   403",
     "v1:visit-complete": "403   403   403   405   405   405   403   403",

@@ -52,7 +52,7 @@ from tests.security.conftest import COUNTS
 from tests.security.harness import path_for, routes
 from tests.security.hostile import MARKER, has_live_markup, hostile_form_value
 from tests.security.world import World, build_world
-from therapies.forms import PlanForm, StatusForm, VerifyForm
+from therapies.forms import PlanForm, RejectForm, StatusForm, VerifyForm
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,7 @@ FORMS: list[tuple[str, str, tuple[type[forms.BaseForm], ...]]] = [
     ("therapies:plan-create", "coordinator", (PlanForm,)),
     ("therapies:plan-status", "coordinator", (StatusForm,)),
     ("therapies:plan-verify", "pharmacist", (VerifyForm,)),
+    ("therapies:plan-reject", "pharmacist", (RejectForm,)),
     ("scheduling:visit-move", "coordinator", (MoveForm,)),
     ("scheduling:visit-assign", "coordinator", (AssignForm,)),
     ("scheduling:visit-cancel", "coordinator", (CancelForm,)),

@@ -115,3 +115,9 @@ class TherapyPlanSerializer(serializers.ModelSerializer[TherapyPlan]):
 class VerifyInputSerializer(serializers.Serializer[dict[str, Any]]):
     version = serializers.IntegerField(min_value=1)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RejectInputSerializer(serializers.Serializer[dict[str, Any]]):
+    version = serializers.IntegerField(min_value=1)
+    # Required: the plan's author must know what to correct.
+    reason = serializers.CharField(max_length=2000)

@@ -20,13 +20,14 @@ from therapies.api.serializers import (
     DoseCalculationInputSerializer,
     DoseCalculationOutputSerializer,
     IndicationSerializer,
+    RejectInputSerializer,
     TherapyPlanSerializer,
     VerifyInputSerializer,
 )
 from therapies.calculations import DoseInputs, as_json, calculate
 from therapies.exceptions import DosingInputError, PlanError, StalePlanError
 from therapies.models import Indication, TherapyPlan
-from therapies.services import verify_plan
+from therapies.services import reject_plan, verify_plan
 
 
 class DoseCalculationView(APIView):
@@ -73,7 +74,12 @@ class IndicationViewSet(viewsets.ReadOnlyModelViewSet[Indication]):
 class TherapyPlanViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[TherapyPlan]
 ):
-    """Plans of the patients the caller may see; ``verify`` for pharmacists."""
+    """Plans of the patients the caller may see; ``verify`` and ``reject`` for pharmacists.
+
+    No create, update or status endpoint: plans are authored on the staff pages by
+    coordinators. ModelPermissions maps POST/PUT/PATCH here to add/change_therapyplan,
+    which pharmacists do not hold (accounts.roles), so they get 403 before the 405.
+    """
 
     serializer_class = TherapyPlanSerializer
     permission_classes = [IsStaffMember, ModelPermissions]
@@ -114,6 +120,27 @@ class TherapyPlanViewSet(
                 plan=plan, pharmacist=cast(User, request.user),
                 expected_version=serializer.validated_data["version"],
                 note=serializer.validated_data["note"], request=request._request,
+            )  # fmt: skip
+        except StalePlanError as error:
+            return Response({"version": [str(error)]}, status=409)
+        except PlanError as error:
+            raise ValidationError({"non_field_errors": [str(error)]}) from error
+        plan.refresh_from_db()
+        return Response(self.get_serializer(plan).data)
+
+    @extend_schema(request=RejectInputSerializer, responses={200: TherapyPlanSerializer})
+    # The service checks the verify permission (and four eyes) itself.
+    @action(detail=True, methods=["post"], permission_classes=[IsStaffMember])
+    def reject(self, request: Request, uuid: str | None = None) -> Response:
+        """Send a plan pending verification back to its author as a draft, with a reason."""
+        plan = self.get_object()
+        serializer = RejectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            reject_plan(
+                plan=plan, pharmacist=cast(User, request.user),
+                expected_version=serializer.validated_data["version"],
+                reason=serializer.validated_data["reason"], request=request._request,
             )  # fmt: skip
         except StalePlanError as error:
             return Response({"version": [str(error)]}, status=409)

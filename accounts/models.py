@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.exceptions import AuditLogImmutableError
+from accounts.revocation import RevocationReason, send_access_revoked
 from accounts.roles import STAFF_ROLES, Role
 
 
@@ -64,6 +65,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Mixed into the session auth hash: raising it ends every session of this person
     # ("log out everywhere", ASVS 7.4.3/7.4.5; accounts.sessions.end_all_sessions).
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Set by set_unusable_password() until the next save (see save()).
+    _password_removed = False
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -87,6 +90,38 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        # The admin's "disable password-based authentication": as much a change as a new one.
+        self._password_removed = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a changed password or a deactivation revokes what the person holds elsewhere.
+
+        ``_password`` is Django's marker of ``set_password()`` since the last save (a hash
+        upgrade at login clears it: not a change). The revocations (accounts.revocation)
+        run in the same transaction as the save, so neither happens without the other.
+        """
+        is_new = self._state.adding
+        update_fields = kwargs.get("update_fields")
+        raw_password_set = getattr(self, "_password", None) is not None
+        password_changed = not is_new and (raw_password_set or self._password_removed)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            deactivated = not is_new and self._is_being_deactivated(update_fields)
+            super().save(*args, **kwargs)
+            self._password_removed = False
+            if password_changed:
+                send_access_revoked(self, reason=RevocationReason.PASSWORD_CHANGED)
+            if deactivated:
+                send_access_revoked(self, reason=RevocationReason.DEACTIVATED)
+
+    def _is_being_deactivated(self, update_fields: Any) -> bool:
+        if self.is_active or (update_fields is not None and "is_active" not in update_fields):
+            return False
+        # One query, only when an inactive account is saved: was it active until now?
+        return type(self)._base_manager.filter(pk=self.pk, is_active=True).exists()
 
     def get_session_auth_hash(self) -> str:
         return self._session_hash(secret=None)

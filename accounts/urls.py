@@ -5,6 +5,7 @@ from django.urls import path
 
 from accounts import mfa, privacy, views
 from accounts.forms import EmailAuthenticationForm
+from accounts.password_reset import PasswordResetView
 
 # The auth views keep Django's URL names (login, logout, password_reset, ...) so that
 # LOGIN_URL and the built-in templates find them.
@@ -17,7 +18,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # Throttled per address and per client, the same answer for all (issue 13 item 7).
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -177,6 +177,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts-landing"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a credential
+# Reset mails per address, and reset requests per client address, in the window (issue 13
+# item 7; accounts.password_reset). Over either, the answer is the same and no mail goes.
+PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT = env.int("PASSWORD_RESET_REQUESTS_PER_CLIENT", default=10)
+PASSWORD_RESET_THROTTLE_WINDOW = timedelta(
+    minutes=env.int("PASSWORD_RESET_THROTTLE_MINUTES", default=60)
+)
 # A patient portal invitation link (issue 7) lets its holder set the password: it expires.
 PATIENT_INVITATION_HOURS = env.int("PATIENT_INVITATION_HOURS", default=72)
 

@@ -284,3 +284,39 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class MfaEnrolmentCode(models.Model):
+    """A one-time code mailed to the account's address before its first second-factor device.
+
+    Issue 13 item 9: the password alone no longer enrols a device; the code proves the
+    person also holds the account's mailbox (accounts.mfa.enrolment_codes). Only an HMAC of
+    the code is stored, keyed with SECRET_KEY, so the database alone cannot give it up. It
+    works once (``used_at``), for ``MFA_ENROLMENT_CODE_MINUTES`` (at most 10, ASVS 5.0
+    6.5.5), in the session that asked for it (ASVS 6.6.2), for a few tries; a new one
+    replaces it (``revoked_at``). Rows stay: the send limit counts them.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mfa_enrolment_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "MFA enrolment code"
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="accounts_mfacode_user_created")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_mfacode_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MFA enrolment code {self.pk}"

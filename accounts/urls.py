@@ -36,7 +36,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("landing/", views.landing, name="accounts-landing"),
-    # The second sign-in factor (issue 8): /accounts/mfa/ and /accounts/mfa/setup/.
+    # The second sign-in factor (issue 8; issue 13 item 9): verify, setup, devices and
+    # /accounts/reauthenticate/.
     *mfa.urlpatterns,
     path("logout/everywhere/", views.logout_everywhere, name="logout-everywhere"),
     # The privacy officer's "who looked at my record" report (accounts.privacy).

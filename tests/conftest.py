@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,8 +93,12 @@ def pass_second_factor(client: Client, user: User) -> None:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    from accounts.mfa.reauth import SESSION_FULL_AUTH_AT
+
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # Password then code: a full authentication, as accounts.mfa.devices.mark_passed records.
+    session[SESSION_FULL_AUTH_AT] = time.time()
     session.save()
 
 

@@ -38,4 +38,6 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
         items.append({"label": _("My portal"), "url": reverse("patients:portal-home")})
     if user.is_staff:
         items.append({"label": _("Admin"), "url": reverse("admin:index")})
+    # Everyone's own two-step sign-in settings (issue 13 item 9).
+    items.append({"label": _("Sign-in security"), "url": reverse("mfa-devices")})
     return {"nav_items": items}

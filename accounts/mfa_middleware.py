@@ -26,7 +26,11 @@ from accounts.mfa import second_factor_passed, second_factor_required
 
 # View names (namespace:name) open to a signed-in person who has not passed the second step.
 # Not "log out everywhere": a stolen password alone must not end the owner's sessions.
-ALLOWED_VIEW_NAMES = frozenset({"logout", "admin:logout", "mfa-verify", "mfa-setup"})
+# Re-authentication: a first enrolment may need the password again (accounts.mfa.reauth);
+# the page itself sends anyone with a device to the second step first.
+ALLOWED_VIEW_NAMES = frozenset(
+    {"logout", "admin:logout", "mfa-verify", "mfa-setup", "reauthenticate"}
+)
 API_MESSAGE = (
     "A second sign-in factor is required. Enter the code from your authenticator app at "
     "/accounts/mfa/ in this browser session, then retry."

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.exceptions import AuditLogImmutableError
+from accounts.revocation import RevocationReason, send_access_revoked
 from accounts.roles import STAFF_ROLES, Role
 
 
@@ -64,6 +65,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Mixed into the session auth hash: raising it ends every session of this person
     # ("log out everywhere", ASVS 7.4.3/7.4.5; accounts.sessions.end_all_sessions).
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Set by set_unusable_password() until the next save (see save()).
+    _password_removed = False
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -87,6 +90,38 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        # The admin's "disable password-based authentication": as much a change as a new one.
+        self._password_removed = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a changed password or a deactivation revokes what the person holds elsewhere.
+
+        ``_password`` is Django's marker of ``set_password()`` since the last save (a hash
+        upgrade at login clears it: not a change). The revocations (accounts.revocation)
+        run in the same transaction as the save, so neither happens without the other.
+        """
+        is_new = self._state.adding
+        update_fields = kwargs.get("update_fields")
+        raw_password_set = getattr(self, "_password", None) is not None
+        password_changed = not is_new and (raw_password_set or self._password_removed)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            deactivated = not is_new and self._is_being_deactivated(update_fields)
+            super().save(*args, **kwargs)
+            self._password_removed = False
+            if password_changed:
+                send_access_revoked(self, reason=RevocationReason.PASSWORD_CHANGED)
+            if deactivated:
+                send_access_revoked(self, reason=RevocationReason.DEACTIVATED)
+
+    def _is_being_deactivated(self, update_fields: Any) -> bool:
+        if self.is_active or (update_fields is not None and "is_active" not in update_fields):
+            return False
+        # One query, only when an inactive account is saved: was it active until now?
+        return type(self)._base_manager.filter(pk=self.pk, is_active=True).exists()
 
     def get_session_auth_hash(self) -> str:
         return self._session_hash(secret=None)
@@ -249,3 +284,39 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class MfaEnrolmentCode(models.Model):
+    """A one-time code mailed to the account's address before its first second-factor device.
+
+    Issue 13 item 9: the password alone no longer enrols a device; the code proves the
+    person also holds the account's mailbox (accounts.mfa.enrolment_codes). Only an HMAC of
+    the code is stored, keyed with SECRET_KEY, so the database alone cannot give it up. It
+    works once (``used_at``), for ``MFA_ENROLMENT_CODE_MINUTES`` (at most 10, ASVS 5.0
+    6.5.5), in the session that asked for it (ASVS 6.6.2), for a few tries; a new one
+    replaces it (``revoked_at``). Rows stay: the send limit counts them.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mfa_enrolment_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "MFA enrolment code"
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="accounts_mfacode_user_created")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_mfacode_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MFA enrolment code {self.pk}"

@@ -4,7 +4,8 @@ ASVS 7.4.3 (offer to end other sessions), 7.4.5 (administrators can end a user's
 sessions); HIPAA 164.312(a)(1) access control. Sessions are not looked up one by one:
 the user's ``session_epoch`` is part of the session auth hash, so raising it makes every
 existing session fail Django's hash check on its next request, whatever the session
-backend.
+backend. Credentials that live outside the session (a nurse's calendar feed address) are
+revoked with them, in the same transaction (accounts.revocation).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import HttpRequest
 
 from accounts.audit import log_action
 from accounts.models import User
+from accounts.revocation import RevocationReason, send_access_revoked
 
 
 @transaction.atomic
@@ -31,3 +33,4 @@ def end_all_sessions(
         obj=user,
         data={"reason": reason},
     )
+    send_access_revoked(user, reason=RevocationReason.SESSIONS_ENDED, actor=actor, request=request)

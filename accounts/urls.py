@@ -5,6 +5,7 @@ from django.urls import path
 
 from accounts import mfa, privacy, views
 from accounts.forms import EmailAuthenticationForm
+from accounts.password_reset import PasswordResetView
 
 # The auth views keep Django's URL names (login, logout, password_reset, ...) so that
 # LOGIN_URL and the built-in templates find them.
@@ -17,7 +18,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # Throttled per address and per client, the same answer for all (issue 13 item 7).
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -34,7 +36,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("landing/", views.landing, name="accounts-landing"),
-    # The second sign-in factor (issue 8): /accounts/mfa/ and /accounts/mfa/setup/.
+    # The second sign-in factor (issue 8; issue 13 item 9): verify, setup, devices and
+    # /accounts/reauthenticate/.
     *mfa.urlpatterns,
     path("logout/everywhere/", views.logout_everywhere, name="logout-everywhere"),
     # The privacy officer's "who looked at my record" report (accounts.privacy).

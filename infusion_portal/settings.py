@@ -177,6 +177,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts-landing"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a credential
+# Reset mails per address, and reset requests per client address, in the window (issue 13
+# item 7; accounts.password_reset). Over either, the answer is the same and no mail goes.
+PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT = env.int("PASSWORD_RESET_REQUESTS_PER_CLIENT", default=10)
+PASSWORD_RESET_THROTTLE_WINDOW = timedelta(
+    minutes=env.int("PASSWORD_RESET_THROTTLE_MINUTES", default=60)
+)
 # A patient portal invitation link (issue 7) lets its holder set the password: it expires.
 PATIENT_INVITATION_HOURS = env.int("PATIENT_INVITATION_HOURS", default=72)
 
@@ -202,6 +209,17 @@ if not STAFF_MFA_REQUIRED and not DEBUG:
 # Wrong second-factor codes allowed per person in the window before the step is paused.
 MFA_FAILURE_LIMIT = env.int("MFA_FAILURE_LIMIT", default=5)
 MFA_FAILURE_WINDOW = timedelta(minutes=env.int("MFA_FAILURE_WINDOW_MINUTES", default=15))
+# A change to one's second-factor devices needs a full authentication (password, and a
+# code if one has a device) at most this long ago (ASVS 5.0 7.5.1; accounts.mfa.reauth).
+MFA_REAUTHENTICATION = timedelta(minutes=env.int("MFA_REAUTHENTICATION_MINUTES", default=10))
+# The code mailed before a first device (accounts.mfa.enrolment_codes): its lifetime (at
+# most 10 minutes, ASVS 6.5.5), the wrong tries that kill it, and how many a person may be
+# sent an hour.
+MFA_ENROLMENT_CODE_LIFETIME = timedelta(
+    minutes=min(env.int("MFA_ENROLMENT_CODE_MINUTES", default=10), 10)
+)
+MFA_ENROLMENT_CODE_ATTEMPTS = env.int("MFA_ENROLMENT_CODE_ATTEMPTS", default=3)
+MFA_ENROLMENT_CODES_PER_HOUR = env.int("MFA_ENROLMENT_CODES_PER_HOUR", default=5)
 # Our per-person pause replaces django-otp's per-device exponential delay, which would
 # refuse a right code a second after a wrong one without saying why.
 OTP_TOTP_THROTTLE_FACTOR = 0

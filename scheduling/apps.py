@@ -13,3 +13,9 @@ class SchedulingConfig(AppConfig):
         from scheduling.visit_directory import visit_facts
 
         register_visit_directory(visit_facts)
+
+        from accounts.revocation import access_revoked
+        from scheduling.feeds import revoke_on_access_revoked
+
+        # A nurse's calendar feed address ends with her access (issue 13 item 5).
+        access_revoked.connect(revoke_on_access_revoked, dispatch_uid="scheduling.feeds.revoke")

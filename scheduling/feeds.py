@@ -4,6 +4,9 @@ The token in the address is the only credential (calendar apps cannot sign in), 
 - it is 256 random bits, stored only as a SHA-256 hash, shown once when created;
 - the nurse can regenerate (the old address stops working) or revoke it at any time,
   both audit-logged; an unknown or revoked token is a 404;
+- it dies with her access (issue 13 item 5): losing the nurse role, deactivation, a new
+  password and "log out everywhere" revoke it (accounts.revocation sends, this module
+  receives), and the feed itself answers only while its owner is an active nurse;
 - the feed holds the minimum necessary (HIPAA 164.502(b), ivig-reference §9D): the
   patient's initials and the town, times, and the status; no name, street, diagnosis,
   product or dose, because subscribed calendars are synced to phones and cloud services.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -27,6 +31,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.audit import log_action, log_action_per_patient
 from accounts.models import User
 from accounts.permissions import signed_in_user, staff_required
+from accounts.revocation import RevocationReason
+from accounts.roles import Role
 from scheduling.ics import CRLF, escape_text, fold, local_stamp, utc_stamp, vtimezone_lines
 from scheduling.models import NurseProfile, Visit
 from scheduling.notification_models import CalendarFeedToken
@@ -71,8 +77,23 @@ def create_feed_token(*, user: User, request: HttpRequest | None = None) -> str:
     return token
 
 
-def revoke_feed_token(*, user: User, request: HttpRequest | None = None) -> int:
-    """Revoke the nurse's active token; the feed address answers 404 from now on."""
+# Why a token was revoked, in its audit entry: the nurse's own click, or one of
+# accounts.revocation.RevocationReason.
+REVOKED_BY_NURSE = "nurse"
+
+
+def revoke_feed_token(
+    *,
+    user: User,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+    reason: str = REVOKED_BY_NURSE,
+) -> int:
+    """Revoke the nurse's active token; the feed address answers 404 from now on.
+
+    ``actor`` is who caused it (the nurse herself unless said otherwise; None when an
+    account change of unknown origin did). Each revoked token gets an audit entry.
+    """
     now = timezone.now()
     with transaction.atomic():
         tokens = list(
@@ -81,8 +102,34 @@ def revoke_feed_token(*, user: User, request: HttpRequest | None = None) -> int:
         for record in tokens:
             record.revoked_at = now
             record.save(update_fields=["revoked_at", "updated_at"])
-            log_action("scheduling.calendar_feed.revoked", actor=user, request=request, obj=record)
+            log_action(
+                "scheduling.calendar_feed.revoked",
+                actor=user if reason == REVOKED_BY_NURSE else actor,
+                request=request,
+                obj=record,
+                data={"reason": reason, "user": str(user.uuid)},
+            )
     return len(tokens)
+
+
+def revoke_on_access_revoked(
+    sender: Any,
+    *,
+    user: User,
+    reason: RevocationReason,
+    roles: frozenset[Role],
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
+    """accounts.revocation's receiver (connected in SchedulingConfig.ready).
+
+    Every reason ends the feed except losing a role other than nurse (a nurse who was
+    also a coordinator keeps her feed when only the coordinator role goes).
+    """
+    if reason == RevocationReason.ROLE_REMOVED and Role.NURSE not in roles:
+        return
+    revoke_feed_token(user=user, request=request, actor=actor, reason=reason)
 
 
 def initials(first_name: str, last_name: str) -> str:
@@ -155,15 +202,26 @@ def nurse_calendar(
 @login_not_required
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The feed; public by design (the token is the credential), 404 for a bad token."""
+    """The feed; public by design (the token is the credential), 404 for a bad token.
+
+    Defence in depth behind the revocations: whatever path changed the account (a bulk
+    UPDATE, a deleted group), the token answers only while its owner is an active user in
+    the nurse role with an active nurse profile; the same one query checks it all.
+    """
     record = (
-        CalendarFeedToken.objects.filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        CalendarFeedToken.objects.filter(
+            token_hash=hash_token(token),
+            revoked_at__isnull=True,
+            user__is_active=True,
+            user__groups__name=Role.NURSE,
+            user__nurse_profile__is_active=True,
+        )
         .select_related("user__nurse_profile")
         .first()
     )
-    nurse = getattr(record.user, "nurse_profile", None) if record is not None else None
-    if record is None or nurse is None or not record.user.is_active:
+    if record is None:
         raise Http404("No such calendar.")
+    nurse = record.user.nurse_profile
     now = timezone.now()
     CalendarFeedToken.objects.filter(pk=record.pk).update(last_used_at=now)
     visits = feed_visits(nurse, now=now)

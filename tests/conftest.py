@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import factory.random
@@ -106,8 +107,12 @@ def pass_second_factor(client: Client, user: User) -> None:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    from accounts.mfa.reauth import SESSION_FULL_AUTH_AT
+
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # Password then code: a full authentication, as accounts.mfa.devices.mark_passed records.
+    session[SESSION_FULL_AUTH_AT] = time.time()
     session.save()
 
 
@@ -155,6 +160,11 @@ def _fast_and_isolated(request: pytest.FixtureRequest, settings) -> None:
     if request.node.get_closest_marker("integration") is None:
         # Unit tests never share throttle or lockout state through a real Redis.
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        # Local-memory caches with the same LOCATION share one store in the process: empty
+        # it, so no counter (throttles, reset limits) carries over from an earlier test.
+        from django.core.cache import cache
+
+        cache.clear()
 
 
 @pytest.fixture
@@ -208,3 +218,20 @@ def client_for(db) -> Callable[[User], Client]:
         return client
 
     return login
+
+
+@pytest.fixture
+def password_reset_mail() -> Iterator[None]:
+    """Run the queued password reset mail task here, as a worker would (accounts.tasks).
+
+    Without it, with REDIS_URL set (CI), the task would go to a broker no test worker reads.
+    """
+    from unittest import mock
+
+    from accounts.tasks import send_password_reset_task
+
+    def run_here(*args: object) -> None:
+        send_password_reset_task.apply(args=args)
+
+    with mock.patch.object(send_password_reset_task, "delay", side_effect=run_here):
+        yield

@@ -145,6 +145,16 @@ def test_the_sweep_sees_the_whole_url_map() -> None:
     assert any(route.path.startswith("/api/v1/") for route in ROUTES)
 
 
+def test_the_second_factor_pages_are_for_signed_in_people_only() -> None:
+    # Issue 13 item 9: enrolment, the devices page and re-authentication are never public
+    # (the sweep below then proves each refuses anonymous reads and writes).
+    names = {route.name for route in ROUTES}
+    second_factor = {"mfa-verify", "mfa-setup", "mfa-devices", "reauthenticate"}
+
+    assert second_factor <= names
+    assert not second_factor & PUBLIC_URL_NAMES
+
+
 def test_every_public_url_name_still_exists() -> None:
     names = {route.name for route in ROUTES}
 

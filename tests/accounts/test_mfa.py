@@ -15,26 +15,19 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.mfa import RECOVERY_CODE_COUNT
 from accounts.models import AuditLogEntry
 from tests.accounts.factories import PASSWORD
+from tests.accounts.mfa_steps import code_for, prove_email
 from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
 MFA_URL = "/accounts/mfa/"
 SETUP_URL = "/accounts/mfa/setup/"
-
-
-def code_for(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
-    """What the person's authenticator app shows now (RFC 6238, as django-otp computes it)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = totp.time + steps_ahead * device.step
-    return f"{totp.token():0{device.digits}d}"
 
 
 def enrolled(user) -> TOTPDevice:
@@ -145,9 +138,12 @@ def test_a_patient_who_turned_it_on_is_asked_at_the_next_login(patient, raw_forc
     assert client.get("/portal/").status_code == 200
 
 
-def test_a_patient_can_turn_it_on_and_is_asked_from_then_on(patient, raw_force_login) -> None:
+def test_a_patient_can_turn_it_on_and_is_asked_from_then_on(
+    patient, raw_force_login, django_capture_on_commit_callbacks
+) -> None:
     client = Client()
     raw_force_login(client, patient)
+    prove_email(client, django_capture_on_commit_callbacks, "/portal/")
     assert client.get(SETUP_URL).status_code == 200
     device = TOTPDevice.objects.get(user=patient)
 
@@ -173,12 +169,14 @@ def test_local_demo_setting_lets_staff_in_without_it(settings, nurse, raw_force_
 
 
 def test_enrolment_shows_a_qr_code_and_key_then_confirms_and_shows_recovery_codes_once(
-    nurse, raw_force_login
+    nurse, raw_force_login, django_capture_on_commit_callbacks
 ) -> None:
     client = Client()
     raw_force_login(client, nurse)
     assert client.get("/staff/")["Location"] == f"{MFA_URL}?next=%2Fstaff%2F"
     assert client.get(f"{MFA_URL}?next=/staff/")["Location"] == f"{SETUP_URL}?next=%2Fstaff%2F"
+    # The emailed code first (issue 13 item 9; tests/accounts/test_mfa_enrolment.py).
+    prove_email(client, django_capture_on_commit_callbacks)
 
     page = client.get(f"{SETUP_URL}?next=/staff/")
     html = page.content.decode()
@@ -214,11 +212,15 @@ def test_enrolment_shows_a_qr_code_and_key_then_confirms_and_shows_recovery_code
     assert all(token in done.content.decode() for token in tokens)
     assert client.session.session_key != session_key  # rotated after the second factor
     assert client.get("/staff/").status_code == 200
-    # Shown once: the setup page does not show them (or a new key) again.
-    again = client.get(SETUP_URL)
-    assert again.status_code == 302
-    assert TOTPDevice.objects.filter(user=nurse).count() == 1
+    # Shown once: the setup page now offers another app, never these codes or this key.
+    again = client.get(SETUP_URL).content.decode()
+    assert "Add another authenticator app" in again
+    assert not any(token in again for token in tokens)
+    assert key not in again.replace(" ", "")
+    assert TOTPDevice.objects.filter(user=nurse, confirmed=True).count() == 1
     assert actions(nurse) == [
+        "accounts.mfa.enrolment_code_sent",
+        "accounts.mfa.enrolment_code_accepted",
         "accounts.mfa.failed",
         "accounts.mfa.enrolled",
         "accounts.mfa.verified",
@@ -379,12 +381,14 @@ def test_next_must_stay_on_this_site(nurse, raw_force_login) -> None:
     assert response["Location"] == reverse("accounts-landing")
 
 
-def test_a_password_reset_does_not_bypass_the_second_factor(client, nurse) -> None:
+def test_a_password_reset_does_not_bypass_the_second_factor(
+    client, nurse, password_reset_mail
+) -> None:
     """ASVS 6.4.3: after a reset, the login still asks for the second factor."""
     enrolled(nurse)
     client.post("/accounts/password-reset/", {"email": nurse.email})
     (message,) = mail.outbox
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", str(message.body))
+    link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", str(message.body))
     assert link
     form_page = client.get(link.group(1), follow=True)
     new_password = "a-brand-new-long-passphrase"

@@ -208,7 +208,7 @@ def test_staff_pages_stay_in_english(client_for, coordinator):
     assert "Sign out" in html
 
 
-def test_the_password_reset_email_follows_the_browser(client, make_user):
+def test_the_password_reset_email_follows_the_browser(client, make_user, password_reset_mail):
     make_user(email="paciente@example.org")
 
     client.post(

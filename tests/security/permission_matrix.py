@@ -69,7 +69,10 @@ MATRIX: dict[str, str] = {
     "login": "ok    3xx   3xx   3xx   3xx   3xx   3xx   3xx",
     "logout": "login 405   405   405   405   405   405   405",
     "logout-everywhere": "login 405   405   405   405   405   405   405",
-    "mfa-setup": "login ok    ok    3xx   3xx   3xx   3xx   3xx",
+    # Staff (enrolled, just signed in) get "add another app"; patients the emailed-code step.
+    "mfa-setup": "login ok    ok    ok    ok    ok    ok    ok",
+    # One's own two-step sign-in settings and the re-authentication before changing them.
+    "mfa-devices": "login ok    ok    ok    ok    ok    ok    ok",
     "mfa-verify": "login 3xx   3xx   3xx   3xx   3xx   3xx   3xx",
     "password_reset": "ok    ok    ok    ok    ok    ok    ok    ok",
     "password_reset_complete": "ok    ok    ok    ok    ok    ok    ok    ok",
@@ -78,6 +81,7 @@ MATRIX: dict[str, str] = {
     "privacy-index": "login 403   403   403   403   403   403   403",
     "privacy-report": "login 403   403   403   403   403   403   403",
     "privacy-report-csv": "login 403   403   403   403   403   403   403",
+    "reauthenticate": "login ok    ok    ok    ok    ok    ok    ok",
     # Patient portal (own records only; staff are refused)
     "patients:portal-home": "login ok    ok    403   403   403   403   403",
     "patients:portal-preferences": "login ok    ok    403   403   403   403   403",
